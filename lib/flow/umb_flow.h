@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flows: the canonical 5-tuple key (both directions map to the same key and
+ * hash, so one lcore owns both sides of a flow without locks), the sampling
+ * decision, and a fixed-size flow table on rte_hash.
+ *
+ * The table preallocates every entry (the flow memcap is max_flows *
+ * entry_size, paid at start); rte_hash's key position indexes the entry
+ * array. Expiry walks a bounded number of entries per call from a cursor;
+ * when the table is full the least recently seen of a few sampled entries
+ * is evicted (approximate LRU, as Redis does), so insertion work is bounded.
+ */
+#ifndef UMB_FLOW_H
+#define UMB_FLOW_H
+
+#include <stdint.h>
+
+#include "umb_packet.h"
+#include "umb_stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UMB_FLOW_COUNTERS(X) \
+	X(created, "flows created") \
+	X(created_midstream, "flows created from a segment without SYN") \
+	X(ended_closed, "flows ended by FIN/RST (after the close timeout)") \
+	X(ended_idle, "flows ended by the idle timeout") \
+	X(ended_flush, "flows ended at shutdown / end of input") \
+	X(evicted, "flows evicted because the table was full") \
+	X(table_full, "segments dropped: table full and nothing evictable") \
+	X(ignored_no_syn, "segments of unknown flows ignored (pickup disabled)") \
+	X(sampled, "flows selected by the sampling share") \
+	X(not_sampled, "flows not selected by the sampling share")
+
+#define UMB_FLOW_ENUM_(n, d) UMB_FLOW_##n,
+enum umb_flow_ctr {
+	UMB_FLOW_COUNTERS(UMB_FLOW_ENUM_)
+	UMB_FLOW_CTR_MAX
+};
+#undef UMB_FLOW_ENUM_
+
+extern const struct umb_ctr_group umb_flow_ctr_group;
+
+/** Canonical flow key: endpoint 0 sorts before endpoint 1. */
+struct umb_flow_key {
+	union umb_addr addr[2];
+	uint16_t port[2];
+	uint8_t af;
+	uint8_t pad[3];
+};
+
+/**
+ * Build the canonical key of @p p.
+ * @return the endpoint index (0 or 1) of the packet's sender.
+ */
+int umb_flow_key_make(struct umb_flow_key *k, const struct umb_pkt *p);
+
+/** Table hash of a key (CRC32C); equal for both directions by construction. */
+uint32_t umb_flow_hash(const struct umb_flow_key *k);
+
+/** Hash of a packet's flow without building the key in the caller. */
+uint32_t umb_flow_pkt_hash(const struct umb_pkt *p);
+
+/**
+ * Sampling hash: 64-bit XXH64 of the canonical key and @p seed. Independent
+ * of umb_flow_hash() so that sampling is not correlated with lcore sharding.
+ */
+uint64_t umb_flow_sample_hash(const struct umb_flow_key *k, uint64_t seed);
+
+/** Share unit: parts per million. 100000 = 10%. */
+#define UMB_SHARE_ONE 1000000u
+
+/**
+ * The sampling decision: deterministic for a key and seed, and monotone in
+ * the share (a flow picked at share s is picked at every share >= s).
+ */
+static inline int
+umb_flow_sampled(uint64_t sample_hash, uint32_t share_ppm)
+{
+	return (uint32_t)(sample_hash % UMB_SHARE_ONE) < share_ppm;
+}
+
+/** Header of a table entry; the caller's data follows it. */
+struct umb_flow {
+	struct umb_flow_key key;
+	uint64_t first_us;   /**< time of the first packet */
+	uint64_t last_us;    /**< time of the last packet */
+	uint64_t id;         /**< unique per table: creation counter */
+	uint32_t hash;
+	int32_t pos;         /**< position in the table, -1 when free */
+	uint8_t data[] __attribute__((aligned(16)));
+};
+
+struct umb_flow_table;
+
+/** Flow table parameters. */
+struct umb_flow_table_params {
+	const char *name;
+	uint32_t max_flows;   /**< flow cap (>= 8) */
+	uint32_t data_size;   /**< bytes of caller data per flow */
+	int socket_id;
+	uint64_t *ctr;        /**< UMB_FLOW_CTR_MAX counters of the owner lcore */
+};
+
+/** Create a table. NULL with rte_errno (EINVAL, ENOMEM, EEXIST) on failure. */
+struct umb_flow_table *umb_flow_table_create(const struct umb_flow_table_params *p);
+void umb_flow_table_free(struct umb_flow_table *t);
+
+/** Find the flow of @p k. NULL when absent. */
+struct umb_flow *umb_flow_lookup(struct umb_flow_table *t,
+		const struct umb_flow_key *k, uint32_t hash);
+
+/**
+ * Insert a flow for @p k (which must be absent). Its data is zeroed.
+ * @return the flow, or NULL with rte_errno = ENOSPC when the table is full
+ *   (the caller may evict with umb_flow_table_evict_candidate and retry).
+ */
+struct umb_flow *umb_flow_insert(struct umb_flow_table *t,
+		const struct umb_flow_key *k, uint32_t hash, uint64_t now_us);
+
+/** Remove @p f from the table. The caller has released its data. */
+void umb_flow_remove(struct umb_flow_table *t, struct umb_flow *f);
+
+/** Least recently seen among @p nb_samples random entries, or NULL if empty. */
+struct umb_flow *umb_flow_table_evict_candidate(struct umb_flow_table *t,
+		unsigned int nb_samples);
+
+/**
+ * Visit up to @p max_visit entries from the table's cursor, calling @p cb
+ * for each flow in use. If @p cb returns non-zero, the flow is removed
+ * (after the callback released its data).
+ * @return number of flows removed.
+ */
+unsigned int umb_flow_table_scan(struct umb_flow_table *t,
+		unsigned int max_visit,
+		int (*cb)(void *arg, struct umb_flow *f), void *arg);
+
+/** Flows in use. */
+uint32_t umb_flow_table_count(const struct umb_flow_table *t);
+/** Flow cap. */
+uint32_t umb_flow_table_capacity(const struct umb_flow_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
