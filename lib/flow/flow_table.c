@@ -1,1 +1,206 @@
-/* placeholder */
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The flow table: rte_hash maps a canonical key to a position, and the
+ * position indexes a preallocated array of entries, so a lookup costs one
+ * hash probe and no allocation ever happens after start. One lcore owns a
+ * table; there are no locks.
+ *
+ * Bounds: capacity is fixed (the extendable bucket table guarantees every
+ * one of max_flows keys fits); a scan visits at most max_visit entries; an
+ * eviction looks at a fixed number of sampled entries.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "umb_flow.h"
+
+struct umb_flow_table {
+	struct rte_hash *h;
+	uint8_t *entries;      /**< max_flows entries of entry_size */
+	uint64_t *ctr;
+	uint64_t next_id;
+	uint32_t entry_size;
+	uint32_t max_flows;
+	uint32_t count;
+	uint32_t cursor;       /**< next entry a scan visits */
+};
+
+static inline struct umb_flow *
+entry_at(const struct umb_flow_table *t, uint32_t pos)
+{
+	return (struct umb_flow *)(t->entries + (size_t)pos * t->entry_size);
+}
+
+struct umb_flow_table *
+umb_flow_table_create(const struct umb_flow_table_params *p)
+{
+	struct umb_flow_table *t;
+	char name[RTE_HASH_NAMESIZE];
+
+	if (p == NULL || p->name == NULL || p->max_flows < 8 || p->ctr == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("umb_flow_table", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			p->socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->entry_size = RTE_ALIGN_CEIL(sizeof(struct umb_flow) + p->data_size, 64);
+	t->max_flows = p->max_flows;
+	t->ctr = p->ctr;
+	t->entries = rte_zmalloc_socket("umb_flow_entries",
+			(size_t)t->entry_size * p->max_flows, RTE_CACHE_LINE_SIZE,
+			p->socket_id);
+	if (t->entries == NULL) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < p->max_flows; i++)
+		entry_at(t, i)->pos = -1;
+
+	snprintf(name, sizeof(name), "%s", p->name);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = p->max_flows,
+		.key_len = sizeof(struct umb_flow_key),
+		.socket_id = p->socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	t->h = rte_hash_create(&hp);
+	if (t->h == NULL)
+		goto fail;
+	return t;
+fail:
+	{
+		int err = rte_errno;
+
+		rte_free(t->entries);
+		rte_free(t);
+		rte_errno = err;
+	}
+	return NULL;
+}
+
+void
+umb_flow_table_free(struct umb_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->h);
+	rte_free(t->entries);
+	rte_free(t);
+}
+
+struct umb_flow *
+umb_flow_lookup(struct umb_flow_table *t, const struct umb_flow_key *k,
+		uint32_t hash)
+{
+	int32_t pos = rte_hash_lookup_with_hash(t->h, k, hash);
+
+	if (pos < 0)
+		return NULL;
+	return entry_at(t, (uint32_t)pos);
+}
+
+struct umb_flow *
+umb_flow_insert(struct umb_flow_table *t, const struct umb_flow_key *k,
+		uint32_t hash, uint64_t now_us)
+{
+	struct umb_flow *f;
+	int32_t pos;
+
+	if (t->count >= t->max_flows) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	if (pos < 0) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	f = entry_at(t, (uint32_t)pos);
+	memset(f, 0, t->entry_size);
+	f->key = *k;
+	f->hash = hash;
+	f->pos = pos;
+	f->first_us = now_us;
+	f->last_us = now_us;
+	f->id = ++t->next_id;
+	t->count++;
+	return f;
+}
+
+void
+umb_flow_remove(struct umb_flow_table *t, struct umb_flow *f)
+{
+	if (f->pos < 0)
+		return;
+	rte_hash_del_key_with_hash(t->h, &f->key, f->hash);
+	f->pos = -1;
+	t->count--;
+}
+
+struct umb_flow *
+umb_flow_table_evict_candidate(struct umb_flow_table *t,
+		unsigned int nb_samples)
+{
+	struct umb_flow *best = NULL;
+	unsigned int tries = nb_samples * 4;
+
+	if (t->count == 0)
+		return NULL;
+	/* Sample random positions; a nearly empty table may need a few
+	 * more probes, bounded by tries, then fall back to a linear look. */
+	while (nb_samples > 0 && tries-- > 0) {
+		struct umb_flow *f = entry_at(t, rte_rand_max(t->max_flows));
+
+		if (f->pos < 0)
+			continue;
+		nb_samples--;
+		if (best == NULL || f->last_us < best->last_us)
+			best = f;
+	}
+	for (uint32_t i = 0; best == NULL && i < t->max_flows; i++)
+		if (entry_at(t, i)->pos >= 0)
+			best = entry_at(t, i);
+	return best;
+}
+
+unsigned int
+umb_flow_table_scan(struct umb_flow_table *t, unsigned int max_visit,
+		int (*cb)(void *arg, struct umb_flow *f), void *arg)
+{
+	unsigned int removed = 0;
+
+	if (max_visit > t->max_flows)
+		max_visit = t->max_flows;
+	for (unsigned int i = 0; i < max_visit && t->count > 0; i++) {
+		struct umb_flow *f = entry_at(t, t->cursor);
+
+		if (++t->cursor == t->max_flows)
+			t->cursor = 0;
+		if (f->pos >= 0 && cb(arg, f)) {
+			umb_flow_remove(t, f);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+uint32_t
+umb_flow_table_count(const struct umb_flow_table *t)
+{
+	return t->count;
+}
+
+uint32_t
+umb_flow_table_capacity(const struct umb_flow_table *t)
+{
+	return t->max_flows;
+}

@@ -30,6 +30,8 @@ extern "C" {
 	X(evicted, "flows evicted because the table was full") \
 	X(table_full, "segments dropped: table full and nothing evictable") \
 	X(ignored_no_syn, "segments of unknown flows ignored (pickup disabled)") \
+	X(ignored_no_payload, "segments of unknown flows with neither SYN nor payload") \
+	X(reused, "flows ended by a new SYN on the same 5-tuple") \
 	X(sampled, "flows selected by the sampling share") \
 	X(not_sampled, "flows not selected by the sampling share")
 

@@ -17,6 +17,9 @@
 #include <stdint.h>
 
 #include <llhttp.h>
+#ifndef XXH_STATIC_LINKING_ONLY
+#define XXH_STATIC_LINKING_ONLY /* XXH64_state_t is embedded per connection */
+#endif
 #include <xxhash.h>
 #include <rte_mempool.h>
 

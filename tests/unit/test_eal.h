@@ -14,7 +14,7 @@ static inline int
 umb_test_eal_init(const char *prefix)
 {
 	char pfx[64];
-	char *argv[] = { "umb_test", "--no-huge", "--no-pci", "--in-memory",
+	char *argv[] = { "umb_test", "--no-huge", "--no-pci", "--no-shconf",
 		"-m", "512", "-l", "0", "--log-level=lib.*:error",
 		"--no-telemetry", pfx, NULL };
 

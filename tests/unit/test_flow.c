@@ -1,2 +1,318 @@
-#include <stdio.h>
-int main(void){puts("placeholder");return 0;}
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flow key, hashes, sampling and the flow table.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_random.h>
+
+#include "test_eal.h"
+#include "umb_flow.h"
+
+static struct umb_pkt
+pkt4(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct umb_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.af = 4;
+	memcpy(p.src.b, &src, 4);
+	memcpy(p.dst.b, &dst, 4);
+	p.sport = sport;
+	p.dport = dport;
+	return p;
+}
+
+static struct umb_pkt
+reverse(const struct umb_pkt *p)
+{
+	struct umb_pkt r = *p;
+
+	r.src = p->dst;
+	r.dst = p->src;
+	r.sport = p->dport;
+	r.dport = p->sport;
+	return r;
+}
+
+static void
+key_is_symmetric(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		struct umb_pkt a = pkt4((uint32_t)rte_rand(), (uint16_t)rte_rand(),
+				(uint32_t)rte_rand(), (uint16_t)rte_rand());
+		struct umb_pkt b = reverse(&a);
+		struct umb_flow_key ka, kb;
+		int sa = umb_flow_key_make(&ka, &a);
+		int sb = umb_flow_key_make(&kb, &b);
+
+		assert_memory_equal(&ka, &kb, sizeof(ka));
+		assert_int_equal(umb_flow_hash(&ka), umb_flow_hash(&kb));
+		assert_int_equal(umb_flow_pkt_hash(&a), umb_flow_pkt_hash(&b));
+		/* the sender index flips with the direction */
+		if (memcmp(&a.src, &a.dst, sizeof(a.src)) != 0 || a.sport != a.dport)
+			assert_int_not_equal(sa, sb);
+	}
+}
+
+static void
+same_address_pair_different_ports(void **state)
+{
+	struct umb_pkt a = pkt4(0x0100007f, 40000, 0x0100007f, 80);
+	struct umb_pkt b = reverse(&a);
+	struct umb_flow_key ka, kb;
+
+	(void)state;
+	assert_int_equal(umb_flow_key_make(&ka, &a), 1);
+	assert_int_equal(umb_flow_key_make(&kb, &b), 0);
+	assert_memory_equal(&ka, &kb, sizeof(ka));
+}
+
+/* The share picks about share% of flows: within 5 sigma of the binomial. */
+static void
+sampling_fraction_is_binomial(void **state)
+{
+	const int n = 200000;
+	const uint32_t shares[] = { 1000, 100000, 500000, 999000 };
+
+	(void)state;
+	for (unsigned int s = 0; s < RTE_DIM(shares); s++) {
+		int picked = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct umb_pkt p = pkt4(0x0a000000 + (uint32_t)i, (uint16_t)(1024 + i % 60000),
+					0x0a0000fe, 80);
+			struct umb_flow_key k;
+
+			umb_flow_key_make(&k, &p);
+			picked += umb_flow_sampled(umb_flow_sample_hash(&k, 7), shares[s]);
+		}
+		double pr = shares[s] / (double)UMB_SHARE_ONE;
+		double mean = n * pr, sd = sqrt(n * pr * (1 - pr));
+
+		assert_true(fabs(picked - mean) <= 5 * sd);
+	}
+}
+
+/* Sample hashes spread evenly: chi-square over 100 buckets. */
+static void
+sampling_hash_is_uniform(void **state)
+{
+	enum { BUCKETS = 100, N = 100000 };
+	unsigned int count[BUCKETS] = { 0 };
+	double chi2 = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		struct umb_pkt p = pkt4(0xc0a80000 + (uint32_t)(i / 1000), (uint16_t)(30000 + i % 1000),
+				0xc0a800fe, 443);
+		struct umb_flow_key k;
+
+		umb_flow_key_make(&k, &p);
+		count[(umb_flow_sample_hash(&k, 1) % UMB_SHARE_ONE) * BUCKETS / UMB_SHARE_ONE]++;
+	}
+	for (int b = 0; b < BUCKETS; b++) {
+		double d = count[b] - (double)N / BUCKETS;
+
+		chi2 += d * d / ((double)N / BUCKETS);
+	}
+	/* 99 degrees of freedom: p = 0.001 critical value is about 148. */
+	assert_true(chi2 < 148.0);
+}
+
+/* Raising the share keeps every flow a lower share picked. */
+static void
+sampling_is_monotone(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 50000; i++) {
+		struct umb_pkt p = pkt4((uint32_t)rte_rand(), (uint16_t)rte_rand(),
+				(uint32_t)rte_rand(), 80);
+		struct umb_flow_key k;
+		uint64_t h;
+
+		umb_flow_key_make(&k, &p);
+		h = umb_flow_sample_hash(&k, 42);
+		if (umb_flow_sampled(h, 100000))
+			assert_true(umb_flow_sampled(h, 500000));
+		if (umb_flow_sampled(h, 500000))
+			assert_true(umb_flow_sampled(h, UMB_SHARE_ONE));
+		assert_false(umb_flow_sampled(h, 0));
+	}
+}
+
+static void
+seed_changes_the_sample(void **state)
+{
+	int differ = 0;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		struct umb_pkt p = pkt4(0x0a000001 + (uint32_t)i, 5555, 0x0a0000fe, 80);
+		struct umb_flow_key k;
+
+		umb_flow_key_make(&k, &p);
+		differ += umb_flow_sampled(umb_flow_sample_hash(&k, 1), 500000) !=
+			umb_flow_sampled(umb_flow_sample_hash(&k, 2), 500000);
+	}
+	assert_true(differ > 300 && differ < 700);
+}
+
+struct table_fixture {
+	struct umb_flow_table *t;
+	uint64_t ctr[UMB_FLOW_CTR_MAX];
+};
+
+static struct umb_flow_key
+key_n(uint32_t n)
+{
+	struct umb_pkt p = pkt4(0x0a000000 + n, (uint16_t)(1000 + n % 50000), 0x0a0000fe, 80);
+	struct umb_flow_key k;
+
+	umb_flow_key_make(&k, &p);
+	return k;
+}
+
+static void
+table_insert_lookup_remove(void **state)
+{
+	static struct table_fixture fx;
+	struct umb_flow_table_params tp = { .name = "t_ilr", .max_flows = 1024,
+		.data_size = 100, .socket_id = 0, .ctr = fx.ctr };
+	struct umb_flow_key k;
+
+	(void)state;
+	fx.t = umb_flow_table_create(&tp);
+	assert_non_null(fx.t);
+	for (uint32_t i = 0; i < 1024; i++) {
+		k = key_n(i);
+		struct umb_flow *f = umb_flow_insert(fx.t, &k, umb_flow_hash(&k), i);
+
+		assert_non_null(f);
+		f->data[0] = (uint8_t)i;
+	}
+	assert_int_equal(umb_flow_table_count(fx.t), 1024);
+	/* Full: the next insert fails with ENOSPC, nothing is overwritten. */
+	k = key_n(5000);
+	assert_null(umb_flow_insert(fx.t, &k, umb_flow_hash(&k), 1));
+	for (uint32_t i = 0; i < 1024; i++) {
+		k = key_n(i);
+		struct umb_flow *f = umb_flow_lookup(fx.t, &k, umb_flow_hash(&k));
+
+		assert_non_null(f);
+		assert_int_equal(f->data[0], (uint8_t)i);
+		assert_int_equal(f->first_us, i);
+	}
+	k = key_n(17);
+	umb_flow_remove(fx.t, umb_flow_lookup(fx.t, &k, umb_flow_hash(&k)));
+	assert_null(umb_flow_lookup(fx.t, &k, umb_flow_hash(&k)));
+	assert_int_equal(umb_flow_table_count(fx.t), 1023);
+	k = key_n(5000);
+	assert_non_null(umb_flow_insert(fx.t, &k, umb_flow_hash(&k), 1));
+	umb_flow_table_free(fx.t);
+}
+
+/* The eviction candidate is the oldest of those sampled; with 64 samples
+ * of 256 flows aged 0..255 it is nearly always among the oldest few. */
+static void
+evict_candidate_is_old(void **state)
+{
+	static struct table_fixture fx;
+	struct umb_flow_table_params tp = { .name = "t_ev", .max_flows = 256,
+		.data_size = 0, .socket_id = 0, .ctr = fx.ctr };
+	uint64_t worst = 0;
+
+	(void)state;
+	fx.t = umb_flow_table_create(&tp);
+	assert_non_null(fx.t);
+	for (uint32_t i = 0; i < 256; i++) {
+		struct umb_flow_key k = key_n(i);
+
+		umb_flow_insert(fx.t, &k, umb_flow_hash(&k), 0)->last_us = i;
+	}
+	for (int r = 0; r < 100; r++) {
+		struct umb_flow *f = umb_flow_table_evict_candidate(fx.t, 64);
+
+		assert_non_null(f);
+		if (f->last_us > worst)
+			worst = f->last_us;
+	}
+	assert_true(worst < 40);
+	umb_flow_table_free(fx.t);
+}
+
+static int
+remove_odd(void *arg, struct umb_flow *f)
+{
+	(*(unsigned int *)arg)++;
+	return f->first_us & 1;
+}
+
+/* A scan visits at most max_visit entries and resumes where it stopped. */
+static void
+scan_is_bounded_and_resumes(void **state)
+{
+	static struct table_fixture fx;
+	struct umb_flow_table_params tp = { .name = "t_scan", .max_flows = 512,
+		.data_size = 8, .socket_id = 0, .ctr = fx.ctr };
+	unsigned int visited = 0, removed = 0;
+
+	(void)state;
+	fx.t = umb_flow_table_create(&tp);
+	assert_non_null(fx.t);
+	for (uint32_t i = 0; i < 512; i++) {
+		struct umb_flow_key k = key_n(i);
+
+		assert_non_null(umb_flow_insert(fx.t, &k, umb_flow_hash(&k), i));
+	}
+	removed += umb_flow_table_scan(fx.t, 100, remove_odd, &visited);
+	assert_int_equal(visited, 100);
+	for (int i = 0; i < 10; i++)
+		removed += umb_flow_table_scan(fx.t, 100, remove_odd, &visited);
+	assert_int_equal(removed, 256);
+	assert_int_equal(umb_flow_table_count(fx.t), 256);
+	umb_flow_table_free(fx.t);
+}
+
+static void
+bad_params_are_refused(void **state)
+{
+	uint64_t ctr[UMB_FLOW_CTR_MAX];
+	struct umb_flow_table_params tp = { .name = "t_bad", .max_flows = 2,
+		.data_size = 8, .socket_id = 0, .ctr = ctr };
+
+	(void)state;
+	assert_null(umb_flow_table_create(&tp));
+	assert_int_equal(rte_errno, EINVAL);
+	assert_null(umb_flow_table_create(NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(key_is_symmetric),
+		cmocka_unit_test(same_address_pair_different_ports),
+		cmocka_unit_test(sampling_fraction_is_binomial),
+		cmocka_unit_test(sampling_hash_is_uniform),
+		cmocka_unit_test(sampling_is_monotone),
+		cmocka_unit_test(seed_changes_the_sample),
+		cmocka_unit_test(table_insert_lookup_remove),
+		cmocka_unit_test(evict_candidate_is_old),
+		cmocka_unit_test(scan_is_bounded_and_resumes),
+		cmocka_unit_test(bad_params_are_refused),
+	};
+
+	if (umb_test_eal_init("flow") < 0)
+		return 77;
+	return cmocka_run_group_tests_name("flow", tests, NULL, NULL);
+}

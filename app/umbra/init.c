@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Start-up and shutdown: capture ports, the packet pool, the rings between
+ * roles and the role contexts. Everything the data path uses is sized and
+ * allocated here, once; errors unwind with goto and return -errno.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+#include <rte_bus_vdev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "umbra.h"
+
+#define RX_DESC 1024
+
+/* net_pcap hands over bare frames: the framing comes from the file. */
+static int
+capture_link(const char *path, uint8_t *link)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(path, err);
+	int dlt, l;
+
+	if (pc == NULL) {
+		fprintf(stderr, "--pcap %s: %s\n", path, err);
+		return -EINVAL;
+	}
+	dlt = pcap_datalink(pc);
+	pcap_close(pc);
+	l = umb_link_from_dlt(dlt);
+	if (l < 0) {
+		fprintf(stderr, "--pcap %s: link type %d (%s) is not supported\n",
+				path, dlt, pcap_datalink_val_to_name(dlt) ?
+				pcap_datalink_val_to_name(dlt) : "unknown");
+		return -ENOTSUP;
+	}
+	*link = (uint8_t)l;
+	return 0;
+}
+
+static int
+port_start(struct umb_app *app, struct umb_port *port)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(port->port_id, &info);
+	if (rc != 0)
+		return rc;
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	rc = rte_eth_dev_configure(port->port_id, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port->port_id, 0, RX_DESC,
+				rte_eth_dev_socket_id(port->port_id), NULL, app->mbuf_pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port->port_id, 0, 64,
+				rte_eth_dev_socket_id(port->port_id), NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port->port_id);
+	if (rc != 0)
+		fprintf(stderr, "port %s: start failed: %s\n", port->name,
+				rte_strerror(-rc));
+	return rc;
+}
+
+int
+umb_init_ports(struct umb_app *app)
+{
+	const struct umb_options *o = &app->opt;
+	uint16_t pid;
+	int rc;
+
+	/* Each segment carries its decoded header (struct umb_pkt) in the
+	 * mbuf private area. */
+	app->mbuf_pool = rte_pktmbuf_pool_create("umb_mbufs", o->mbufs, 256,
+			RTE_ALIGN_CEIL(sizeof(struct umb_pkt), RTE_MBUF_PRIV_ALIGN),
+			RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (app->mbuf_pool == NULL) {
+		fprintf(stderr, "packet pool: %s\n", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+
+	for (unsigned int i = 0; i < o->nb_pcaps; i++) {
+		struct umb_port *port = &app->ports[app->nb_ports];
+		char args[PATH_MAX + 16];
+
+		rc = capture_link(o->pcaps[i], &port->link);
+		if (rc != 0)
+			return rc;
+		snprintf(port->name, sizeof(port->name), "net_pcap_umb%u", i);
+		snprintf(args, sizeof(args), "rx_pcap=%s", o->pcaps[i]);
+		rc = rte_vdev_init(port->name, args);
+		if (rc != 0) {
+			fprintf(stderr, "--pcap %s: cannot open: %s\n", o->pcaps[i],
+					rte_strerror(-rc));
+			return rc;
+		}
+		rc = rte_eth_dev_get_port_by_name(port->name, &port->port_id);
+		if (rc != 0)
+			return rc;
+		port->finite = 1;
+		app->nb_ports++;
+	}
+	/* Ports the EAL arguments made (--vdev, PCI): live Ethernet taps. */
+	RTE_ETH_FOREACH_DEV(pid) {
+		int known = 0;
+
+		for (unsigned int i = 0; i < app->nb_ports; i++)
+			known |= app->ports[i].port_id == pid;
+		if (known)
+			continue;
+		if (app->nb_ports == UMB_MAX_PORTS) {
+			fprintf(stderr, "at most %d ports\n", UMB_MAX_PORTS);
+			return -E2BIG;
+		}
+		app->ports[app->nb_ports].port_id = pid;
+		app->ports[app->nb_ports].link = UMB_LINK_ETHER;
+		rte_eth_dev_get_name_by_port(pid, app->ports[app->nb_ports].name);
+		app->nb_ports++;
+	}
+	if (app->nb_ports == 0) {
+		fprintf(stderr, "no input: give --pcap FILE or EAL --vdev/PCI ports\n");
+		return -ENODEV;
+	}
+	for (unsigned int i = 0; i < app->nb_ports; i++) {
+		rc = port_start(app, &app->ports[i]);
+		if (rc != 0)
+			return rc;
+	}
+	/* net_pcap registers the timestamp field when it starts. */
+	app->ts_dynfield = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	rc = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	app->ts_dynflag = rc >= 0 ? RTE_BIT64(rc) : 0;
+	if (rc < 0)
+		app->ts_dynfield = -1;
+	return 0;
+}
+
+static int
+init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
+{
+	const struct umb_options *o = &app->opt;
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct umb_reasm_ctx *r;
+	char name[32];
+
+	r = rte_zmalloc_socket("umb_reasm", sizeof(*r), RTE_CACHE_LINE_SIZE, socket);
+	if (r == NULL)
+		return -ENOMEM;
+	app->reasm[idx] = r;
+	r->app = app;
+	r->idx = idx;
+	snprintf(name, sizeof(name), "umb_rx2reasm%u", idx);
+	r->in = rte_ring_create(name, o->ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "umb_reasm2exp%u", idx);
+	r->out = rte_ring_create(name, o->ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (r->in == NULL || r->out == NULL) {
+		fprintf(stderr, "rings: %s\n", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	snprintf(name, sizeof(name), "umb_ses%u", idx);
+	struct umb_session_params sp = {
+		.name = name,
+		.socket_id = socket,
+		.max_flows = o->max_flows,
+		.reasm_chunks = (uint32_t)((uint64_t)o->reasm_memcap_mb * 1048576 /
+				UMB_TCP_CHUNK_DATA),
+		.stream_cap = o->stream_cap_kb * 1024,
+		.records = o->records,
+		.idle_timeout_us = o->idle_timeout_us,
+		.close_timeout_us = o->close_timeout_us,
+		.share_ppm = o->share_ppm,
+		.seed = o->seed,
+		.midstream = o->midstream,
+		.emit = umb_reasm_stage_record,
+		.emit_arg = r,
+	};
+	r->sessions = umb_session_create(&sp, &r->sctr);
+	if (r->sessions == NULL) {
+		fprintf(stderr, "session table %u: %s\n", idx, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+/* Create role contexts and bind them to the plans umb_roles_plan made. */
+int
+umb_init_roles(struct umb_app *app)
+{
+	unsigned int reasm_idx = 0;
+	int rc;
+
+	app->rx = rte_zmalloc("umb_rx", sizeof(*app->rx), RTE_CACHE_LINE_SIZE);
+	app->exp = rte_zmalloc("umb_export", sizeof(*app->exp), RTE_CACHE_LINE_SIZE);
+	if (app->rx == NULL || app->exp == NULL)
+		return -ENOMEM;
+	app->rx->app = app;
+	app->exp->app = app;
+	if (app->opt.exchanges_path != NULL) {
+		rc = umb_jsonl_open(&app->exp->jsonl, app->opt.exchanges_path);
+		if (rc != 0) {
+			fprintf(stderr, "--exchanges %s: %s\n", app->opt.exchanges_path,
+					strerror(-rc));
+			return rc;
+		}
+		app->exp->jsonl_open = 1;
+	}
+	for (unsigned int i = 0; i < app->nb_plans; i++) {
+		struct umb_lcore_plan *plan = &app->plans[i];
+
+		for (unsigned int j = 0; j < plan->nb_roles; j++) {
+			if (plan->roles[j] == &umb_role_rx) {
+				plan->ctx[j] = app->rx;
+			} else if (plan->roles[j] == &umb_role_export) {
+				plan->ctx[j] = app->exp;
+			} else {
+				rc = init_reasm(app, reasm_idx, plan->lcore_id);
+				if (rc != 0)
+					return rc;
+				plan->ctx[j] = app->reasm[reasm_idx++];
+			}
+		}
+	}
+	return 0;
+}
+
+void
+umb_fini(struct umb_app *app)
+{
+	if (app->exp != NULL && app->exp->jsonl_open)
+		umb_jsonl_close(&app->exp->jsonl);
+	for (unsigned int i = 0; i < app->nb_reasm; i++) {
+		struct umb_reasm_ctx *r = app->reasm[i];
+
+		if (r == NULL)
+			continue;
+		umb_session_free(r->sessions);
+		rte_ring_free(r->in);
+		rte_ring_free(r->out);
+		rte_free(r);
+	}
+	for (unsigned int i = 0; i < app->nb_ports; i++) {
+		rte_eth_dev_stop(app->ports[i].port_id);
+		rte_eth_dev_close(app->ports[i].port_id);
+	}
+	rte_free(app->rx);
+	rte_free(app->exp);
+	rte_mempool_free(app->mbuf_pool);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Reassembly role: takes decoded segments from its ring, runs them through
+ * its own session table (flows -> TCP reassembly -> HTTP) and stages the
+ * finished exchange records for the export role.
+ *
+ * Bounds: at most one burst per poll; flow expiry visits at most
+ * EXPIRE_VISIT entries every EXPIRE_EVERY polls; the staging array is
+ * fixed, and above its high-water mark the role stops taking segments, so
+ * records are only ever dropped (and counted) if a single burst produces
+ * more than half the staging array.
+ */
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "umbra.h"
+
+UMB_CTR_GROUP_DEFINE(reasm, UMB_REASM_COUNTERS, UMB_REASM_CTR_MAX);
+
+#define EXPIRE_EVERY 16
+#define EXPIRE_VISIT 64
+
+/* Session emit callback: stage a finished record. */
+void
+umb_reasm_stage_record(void *arg, struct umb_exchange *x)
+{
+	struct umb_reasm_ctx *r = arg;
+
+	if (unlikely(r->stage_count == UMB_STAGE_MAX)) {
+		UMB_CTR_INC(r->ctr, UMB_REASM_records_dropped);
+		rte_mempool_put(rte_mempool_from_obj(x), x);
+		return;
+	}
+	r->stage[(r->stage_head + r->stage_count) % UMB_STAGE_MAX] = x;
+	r->stage_count++;
+	UMB_CTR_INC(r->ctr, UMB_REASM_records_staged);
+}
+
+/* Hand staged records to the export ring, in order, as many as fit. */
+static void
+flush_stage(struct umb_reasm_ctx *r)
+{
+	while (r->stage_count > 0) {
+		uint32_t contiguous = RTE_MIN(r->stage_count,
+				UMB_STAGE_MAX - r->stage_head);
+		unsigned int n = rte_ring_sp_enqueue_burst(r->out,
+				(void **)&r->stage[r->stage_head], contiguous, NULL);
+
+		r->stage_head = (r->stage_head + n) % UMB_STAGE_MAX;
+		r->stage_count -= n;
+		if (n < contiguous)
+			return;
+	}
+}
+
+static void
+handle_segment(struct umb_reasm_ctx *r, struct rte_mbuf *m)
+{
+	const struct umb_pkt *p = rte_mbuf_to_priv(m);
+	const uint8_t *payload = NULL;
+
+	UMB_CTR_INC(r->ctr, UMB_REASM_segments);
+	if (p->payload_len > 0) {
+		if (rte_pktmbuf_data_len(m) < p->payload_off + p->payload_len)
+			UMB_CTR_INC(r->ctr, UMB_REASM_payload_copied);
+		payload = rte_pktmbuf_read(m, p->payload_off, p->payload_len,
+				r->scratch);
+	}
+	umb_session_packet(r->sessions, p, payload);
+}
+
+static unsigned int
+reasm_poll(void *arg)
+{
+	struct umb_reasm_ctx *r = arg;
+	struct umb_app *app = r->app;
+	struct rte_mbuf *bufs[UMB_BURST];
+	unsigned int n = 0;
+
+	flush_stage(r);
+	if (r->done)
+		return 0;
+	if (r->stage_count < UMB_STAGE_HIGH) {
+		n = rte_ring_sc_dequeue_burst(r->in, (void **)bufs, UMB_BURST, NULL);
+		for (unsigned int i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_mbuf_to_priv(bufs[i + 1]));
+			handle_segment(r, bufs[i]);
+		}
+		if (n > 0)
+			rte_pktmbuf_free_bulk(bufs, n);
+	}
+
+	if (++r->polls % EXPIRE_EVERY == 0 || n == 0) {
+		/* Offline, time is the capture's: it only moves with packets. */
+		uint64_t now = app->opt.backpressure ?
+			umb_session_now(r->sessions) : umb_now_us(app);
+
+		umb_session_expire(r->sessions, now, EXPIRE_VISIT);
+	}
+
+	if (n == 0 && !r->flushed && umb_role_rx.done(app->rx) &&
+			rte_ring_empty(r->in)) {
+		umb_session_flush(r->sessions, umb_session_now(r->sessions));
+		r->flushed = 1;
+	}
+	flush_stage(r);
+	if (r->flushed && r->stage_count == 0)
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return n;
+}
+
+static int
+reasm_done(void *arg)
+{
+	const struct umb_reasm_ctx *r = arg;
+
+	return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
+}
+
+const struct umb_role umb_role_reasm = {
+	.name = "reasm",
+	.poll = reasm_poll,
+	.done = reasm_done,
+};
+

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The lcore map. A plan lists the roles one lcore runs; its loop calls each
+ * role's poll in turn (run to completion), so the single-lcore mode is just
+ * the plan with every role in it. The roles spec is
+ *     LCORE:ROLE[+ROLE...][,LCORE:ROLE...]
+ * e.g. "0:rx+reasm+export" (the default with one lcore) or
+ * "0:rx+export,1:reasm" (the default with two). Each lcore naming "reasm"
+ * runs its own reassembly instance with its own flow table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_pause.h>
+
+#include "umbra.h"
+
+static const struct umb_role *const role_table[] = {
+	&umb_role_rx, &umb_role_reasm, &umb_role_export,
+};
+
+static const struct umb_role *
+role_by_name(const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < RTE_DIM(role_table); i++)
+		if (strlen(role_table[i]->name) == len &&
+				strncmp(role_table[i]->name, name, len) == 0)
+			return role_table[i];
+	return NULL;
+}
+
+static struct umb_lcore_plan *
+plan_for(struct umb_app *app, unsigned int lcore)
+{
+	for (unsigned int i = 0; i < app->nb_plans; i++)
+		if (app->plans[i].lcore_id == lcore)
+			return &app->plans[i];
+	if (app->nb_plans == RTE_MAX_LCORE)
+		return NULL;
+	app->plans[app->nb_plans].lcore_id = lcore;
+	return &app->plans[app->nb_plans++];
+}
+
+/*
+ * Parse the roles spec into plans (contexts are bound later, by
+ * umb_init_roles). Returns 0 or -EINVAL with a message naming the part.
+ */
+int
+umb_roles_plan(struct umb_app *app)
+{
+	char dflt[64];
+	const char *spec = app->opt.roles;
+	unsigned int nb_rx = 0, nb_exp = 0;
+
+	if (spec == NULL) {
+		unsigned int main_lcore = rte_get_main_lcore();
+		unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+
+		if (worker >= RTE_MAX_LCORE)
+			snprintf(dflt, sizeof(dflt), "%u:rx+reasm+export", main_lcore);
+		else
+			snprintf(dflt, sizeof(dflt), "%u:rx+export,%u:reasm",
+					main_lcore, worker);
+		spec = dflt;
+	}
+	app->nb_plans = 0;
+	app->nb_reasm = 0;
+	for (const char *p = spec; *p != '\0';) {
+		char *end;
+		unsigned long lc = strtoul(p, &end, 10);
+		struct umb_lcore_plan *plan;
+
+		if (end == p || *end != ':' || lc >= RTE_MAX_LCORE ||
+				!rte_lcore_is_enabled((unsigned int)lc)) {
+			fprintf(stderr, "--roles: '%s': expected an enabled lcore id before ':'\n", p);
+			return -EINVAL;
+		}
+		plan = plan_for(app, (unsigned int)lc);
+		if (plan == NULL)
+			return -EINVAL;
+		p = end + 1;
+		for (;;) {
+			size_t len = strcspn(p, "+,");
+			const struct umb_role *role = role_by_name(p, len);
+
+			if (role == NULL) {
+				fprintf(stderr, "--roles: unknown role '%.*s' (rx, reasm, export)\n",
+						(int)len, p);
+				return -EINVAL;
+			}
+			if (plan->nb_roles == UMB_MAX_ROLES_PER_LCORE) {
+				fprintf(stderr, "--roles: too many roles on lcore %lu\n", lc);
+				return -EINVAL;
+			}
+			plan->roles[plan->nb_roles++] = role;
+			if (role == &umb_role_rx)
+				nb_rx++;
+			else if (role == &umb_role_export)
+				nb_exp++;
+			else if (++app->nb_reasm > UMB_MAX_REASM) {
+				fprintf(stderr, "--roles: at most %d reasm lcores\n", UMB_MAX_REASM);
+				return -EINVAL;
+			}
+			p += len;
+			if (*p == '+') {
+				p++;
+				continue;
+			}
+			if (*p == ',')
+				p++;
+			break;
+		}
+	}
+	if (nb_rx != 1 || nb_exp != 1 || app->nb_reasm == 0) {
+		fprintf(stderr, "--roles: need exactly one rx, one export and at least one reasm\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The loop every lcore runs: its roles in turn until all are done or a
+ * signal asks to stop (then rx stops reading, and the others drain). */
+int
+umb_lcore_main(void *arg)
+{
+	struct umb_lcore_plan *plan = arg;
+
+	for (;;) {
+		unsigned int work = 0, done = 0;
+
+		for (unsigned int i = 0; i < plan->nb_roles; i++) {
+			work += plan->roles[i]->poll(plan->ctx[i]);
+			done += plan->roles[i]->done(plan->ctx[i]) != 0;
+		}
+		if (done == plan->nb_roles)
+			break;
+		if (work == 0)
+			rte_pause();
+	}
+	return 0;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Receive role: burst from every port, decode, and shard each TCP segment
+ * by its symmetric flow hash to the one reassembly lcore that owns the flow.
+ *
+ * The decoded segment travels in the mbuf's private area, so reassembly
+ * never decodes twice. Offline (capture files), nothing is ever dropped
+ * between roles: segments that do not fit a ring wait in this role, which
+ * stops reading until they are taken (backpressure). Live, a full ring
+ * drops and counts: a poll loop never waits on another core.
+ */
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "umb_flow.h"
+#include "umbra.h"
+
+UMB_CTR_GROUP_DEFINE(rx, UMB_RX_COUNTERS, UMB_RX_CTR_MAX);
+
+/* A capture port that returns nothing this many polls in a row is at its
+ * end (net_pcap returns 0 only at end of file, or when the mbuf pool is
+ * empty, which the caller rules out before counting a poll as empty). */
+#define EMPTY_POLLS_AT_END 4
+
+static inline struct umb_pkt *
+pkt_meta(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+static uint64_t
+mbuf_ts_us(const struct umb_app *app, const struct rte_mbuf *m)
+{
+	if (app->ts_dynfield >= 0 && (m->ol_flags & app->ts_dynflag))
+		return *RTE_MBUF_DYNFIELD(m, app->ts_dynfield, rte_mbuf_timestamp_t *);
+	return umb_now_us(app);
+}
+
+/* Hand pending segments of one reassembly lcore to its ring. */
+static void
+flush_pending(struct umb_rx_ctx *rx, unsigned int w)
+{
+	struct umb_app *app = rx->app;
+	uint16_t n = rx->nb_pend[w];
+	unsigned int sent;
+
+	if (n == 0)
+		return;
+	sent = rte_ring_sp_enqueue_burst(app->reasm[w]->in, (void **)rx->pend[w],
+			n, NULL);
+	if (sent == n) {
+		rx->nb_pend[w] = 0;
+		return;
+	}
+	if (app->opt.backpressure) {
+		memmove(rx->pend[w], rx->pend[w] + sent,
+				(n - sent) * sizeof(rx->pend[w][0]));
+		rx->nb_pend[w] = (uint16_t)(n - sent);
+		return;
+	}
+	rte_pktmbuf_free_bulk(rx->pend[w] + sent, n - sent);
+	UMB_CTR_ADD(rx->ctr, UMB_RX_ring_full_drops, n - sent);
+	rx->nb_pend[w] = 0;
+}
+
+static int
+any_pending(const struct umb_rx_ctx *rx)
+{
+	for (unsigned int w = 0; w < rx->app->nb_reasm; w++)
+		if (rx->nb_pend[w] != 0)
+			return 1;
+	return 0;
+}
+
+static void
+handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
+		struct rte_mbuf *m)
+{
+	struct umb_app *app = rx->app;
+	struct umb_pkt *p = pkt_meta(m);
+	uint32_t hlen = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(rx->hdr_scratch));
+	const uint8_t *hdr;
+	enum umb_decode_result r;
+	int warn = 0;
+
+	UMB_CTR_INC(rx->ctr, UMB_RX_packets);
+	UMB_CTR_ADD(rx->ctr, UMB_RX_bytes, rte_pktmbuf_pkt_len(m));
+	if (unlikely(rte_pktmbuf_data_len(m) < hlen))
+		UMB_CTR_INC(rx->ctr, UMB_RX_non_contiguous);
+	/* Headers straight from the first segment; copied only if split. */
+	hdr = rte_pktmbuf_read(m, 0, hlen, rx->hdr_scratch);
+	r = umb_decode(hdr, hlen, rte_pktmbuf_pkt_len(m), port->link, p, &warn);
+	UMB_CTR_INC(rx->decode, r);
+	if (unlikely(warn))
+		UMB_CTR_INC(rx->ctr, UMB_RX_tcp_option_warnings);
+	if (r != UMB_DECODE_tcp) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p->ts_us = mbuf_ts_us(app, m);
+
+	unsigned int w = app->nb_reasm == 1 ? 0 :
+		umb_flow_pkt_hash(p) % app->nb_reasm;
+	rx->pend[w][rx->nb_pend[w]++] = m;
+	if (rx->nb_pend[w] >= UMB_BURST)
+		flush_pending(rx, w);
+}
+
+static unsigned int
+rx_poll(void *arg)
+{
+	struct umb_rx_ctx *rx = arg;
+	struct umb_app *app = rx->app;
+	struct rte_mbuf *bufs[UMB_BURST];
+	unsigned int work = 0, live = 0;
+
+	for (unsigned int w = 0; w < app->nb_reasm; w++)
+		flush_pending(rx, w);
+	/* Backpressure: read nothing new until every segment is handed on,
+	 * so a pending array can never overflow. */
+	if (any_pending(rx))
+		return 0;
+	if (umb_quit(app)) {
+		__atomic_store_n(&rx->done, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+
+	for (unsigned int i = 0; i < app->nb_ports; i++) {
+		struct umb_port *port = &app->ports[i];
+		uint16_t n;
+
+		if (port->exhausted)
+			continue;
+		live++;
+		/* A burst only goes in when every pending array is empty, so
+		 * one burst (UMB_BURST) bounds what can wait here. */
+		if (any_pending(rx))
+			continue;
+		n = rte_eth_rx_burst(port->port_id, 0, bufs, UMB_BURST);
+		if (n == 0) {
+			if (port->finite &&
+					rte_mempool_avail_count(app->mbuf_pool) > 4 * UMB_BURST &&
+					++port->empty_polls >= EMPTY_POLLS_AT_END) {
+				port->exhausted = 1;
+				UMB_CTR_INC(rx->ctr, UMB_RX_ports_exhausted);
+			}
+			continue;
+		}
+		port->empty_polls = 0;
+		for (uint16_t j = 0; j < n; j++) {
+			if (j + 3 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(bufs[j + 3], void *));
+			handle_frame(rx, port, bufs[j]);
+		}
+		work += n;
+	}
+	for (unsigned int w = 0; w < app->nb_reasm; w++)
+		flush_pending(rx, w);
+	if (live == 0 && !any_pending(rx))
+		__atomic_store_n(&rx->done, 1, __ATOMIC_RELEASE);
+	return work;
+}
+
+static int
+rx_done(void *arg)
+{
+	const struct umb_rx_ctx *rx = arg;
+
+	return __atomic_load_n(&rx->done, __ATOMIC_ACQUIRE);
+}
+
+const struct umb_role umb_role_rx = {
+	.name = "rx",
+	.poll = rx_poll,
+	.done = rx_done,
+};

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The end-of-run summary: every counter of every role, summed over lcores,
+ * on stdout as a table and as JSON (--summary-json), plus the accounting
+ * check that every request seen ended in exactly one outcome.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <rte_ethdev.h>
+
+#include "umbra.h"
+
+struct totals {
+	uint64_t rx[UMB_RX_CTR_MAX];
+	uint64_t decode[UMB_DECODE_MAX];
+	uint64_t flow[UMB_FLOW_CTR_MAX];
+	uint64_t tcp[UMB_TCP_CTR_MAX];
+	uint64_t http[UMB_HTTP_CTR_MAX];
+	uint64_t outcome[UMB_OUTCOME_MAX];
+	uint64_t reasm[UMB_REASM_CTR_MAX];
+	uint64_t exp[UMB_EXPORT_CTR_MAX];
+};
+
+static void
+sum_totals(struct umb_app *app, struct totals *t)
+{
+	const uint64_t *a[UMB_MAX_REASM];
+	unsigned int n = app->nb_reasm;
+
+	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
+	memcpy(t->decode, app->rx->decode, sizeof(t->decode));
+	memcpy(t->exp, app->exp->ctr, sizeof(t->exp));
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.flow;
+	umb_ctr_sum(&umb_flow_ctr_group, a, n, t->flow);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.tcp;
+	umb_ctr_sum(&umb_tcp_ctr_group, a, n, t->tcp);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.http;
+	umb_ctr_sum(&umb_http_ctr_group, a, n, t->http);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.outcome;
+	umb_ctr_sum(&umb_outcome_ctr_group, a, n, t->outcome);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->ctr;
+	umb_ctr_sum(&umb_reasm_ctr_group, a, n, t->reasm);
+}
+
+static uint64_t
+sum_array(const uint64_t *v, unsigned int n)
+{
+	uint64_t s = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+/*
+ * Every request that got a record ends in one outcome; records either reach
+ * export or are dropped at staging (counted). Returns 0 when it adds up.
+ */
+static int
+accounting(const struct totals *t, char *why, size_t size)
+{
+	uint64_t outcomes = sum_array(t->outcome, UMB_OUTCOME_MAX);
+	uint64_t recorded = t->http[UMB_HTTP_requests] -
+		t->http[UMB_HTTP_pipeline_overflow] - t->http[UMB_HTTP_record_pool_empty];
+	uint64_t delivered = t->exp[UMB_EXPORT_records] + t->reasm[UMB_REASM_records_dropped];
+
+	if (outcomes != recorded) {
+		snprintf(why, size, "outcomes %" PRIu64 " != requests with a record %" PRIu64,
+				outcomes, recorded);
+		return -1;
+	}
+	if (delivered != outcomes) {
+		snprintf(why, size, "exported+dropped %" PRIu64 " != outcomes %" PRIu64,
+				delivered, outcomes);
+		return -1;
+	}
+	snprintf(why, size, "ok");
+	return 0;
+}
+
+/* Upper bound of the log2 bucket holding quantile q of the ttfb samples. */
+static uint64_t
+ttfb_quantile(const struct umb_export_ctx *e, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)e->ttfb_n + 0.5), seen = 0;
+
+	for (unsigned int b = 0; b < 64; b++) {
+		seen += e->ttfb_hist[b];
+		if (seen >= want && seen > 0)
+			return b == 0 ? 0 : (1ULL << b) - 1;
+	}
+	return 0;
+}
+
+static void
+print_group(FILE *f, const struct umb_ctr_group *g, const uint64_t *v)
+{
+	umb_ctr_print(f, g, v, 0);
+}
+
+void
+umb_summary_print(struct umb_app *app, FILE *f)
+{
+	struct totals t;
+	const struct umb_export_ctx *e = app->exp;
+	char why[128];
+
+	sum_totals(app, &t);
+	fprintf(f, "\numbra summary\n");
+	fprintf(f, "  frames %" PRIu64 "  tcp segments %" PRIu64 "  flows %" PRIu64
+			"  requests %" PRIu64 "  exchanges exported %" PRIu64 "\n",
+			t.rx[UMB_RX_packets], t.decode[UMB_DECODE_tcp],
+			t.flow[UMB_FLOW_created], t.http[UMB_HTTP_requests],
+			t.exp[UMB_EXPORT_records]);
+	fprintf(f, "  exchanges by outcome:");
+	for (unsigned int i = 0; i < UMB_OUTCOME_MAX; i++)
+		if (t.outcome[i] != 0)
+			fprintf(f, " %s=%" PRIu64, umb_outcome_name(i), t.outcome[i]);
+	fprintf(f, "\n  responses by status: none=%" PRIu64 " 1xx=%" PRIu64 " 2xx=%" PRIu64
+			" 3xx=%" PRIu64 " 4xx=%" PRIu64 " 5xx=%" PRIu64 "\n",
+			e->by_status_class[0], e->by_status_class[1], e->by_status_class[2],
+			e->by_status_class[3], e->by_status_class[4], e->by_status_class[5]);
+	if (e->ttfb_n > 0)
+		fprintf(f, "  time to first byte: mean %.1f ms, p50 <= %.1f ms, p95 <= %.1f ms (%" PRIu64 " samples)\n",
+				(double)e->ttfb_sum_us / (double)e->ttfb_n / 1000.0,
+				(double)ttfb_quantile(e, 0.50) / 1000.0,
+				(double)ttfb_quantile(e, 0.95) / 1000.0, e->ttfb_n);
+	fprintf(f, "  response body bytes %" PRIu64 "\n", e->resp_bytes);
+	accounting(&t, why, sizeof(why));
+	fprintf(f, "  accounting: %s\n", why);
+	fprintf(f, "counters (non-zero):\n");
+	print_group(f, &umb_rx_ctr_group, t.rx);
+	print_group(f, &umb_decode_ctr_group, t.decode);
+	print_group(f, &umb_flow_ctr_group, t.flow);
+	print_group(f, &umb_tcp_ctr_group, t.tcp);
+	print_group(f, &umb_http_ctr_group, t.http);
+	print_group(f, &umb_reasm_ctr_group, t.reasm);
+	print_group(f, &umb_export_ctr_group, t.exp);
+}
+
+static void
+add_group(cJSON *root, const struct umb_ctr_group *g, const uint64_t *v)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, g->name);
+
+	for (uint16_t i = 0; i < g->n; i++)
+		cJSON_AddNumberToObject(o, g->names[i], (double)v[i]);
+}
+
+int
+umb_summary_json(struct umb_app *app, const char *path)
+{
+	struct totals t;
+	cJSON *root = cJSON_CreateObject();
+	cJSON *ports;
+	char why[128];
+	char *s;
+	FILE *f;
+	int rc = 0;
+
+	if (root == NULL)
+		return -ENOMEM;
+	sum_totals(app, &t);
+	add_group(root, &umb_rx_ctr_group, t.rx);
+	add_group(root, &umb_decode_ctr_group, t.decode);
+	add_group(root, &umb_flow_ctr_group, t.flow);
+	add_group(root, &umb_tcp_ctr_group, t.tcp);
+	add_group(root, &umb_http_ctr_group, t.http);
+	add_group(root, &umb_outcome_ctr_group, t.outcome);
+	add_group(root, &umb_reasm_ctr_group, t.reasm);
+	add_group(root, &umb_export_ctr_group, t.exp);
+	ports = cJSON_AddArrayToObject(root, "ports");
+	for (unsigned int i = 0; i < app->nb_ports; i++) {
+		struct rte_eth_stats st;
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(p, "name", app->ports[i].name);
+		cJSON_AddStringToObject(p, "link", umb_link_name(app->ports[i].link));
+		if (rte_eth_stats_get(app->ports[i].port_id, &st) == 0) {
+			cJSON_AddNumberToObject(p, "ipackets", (double)st.ipackets);
+			cJSON_AddNumberToObject(p, "ibytes", (double)st.ibytes);
+			cJSON_AddNumberToObject(p, "imissed", (double)st.imissed);
+			cJSON_AddNumberToObject(p, "ierrors", (double)st.ierrors);
+			cJSON_AddNumberToObject(p, "rx_nombuf", (double)st.rx_nombuf);
+		}
+		cJSON_AddItemToArray(ports, p);
+	}
+	cJSON_AddBoolToObject(root, "accounting_ok", accounting(&t, why, sizeof(why)) == 0);
+	cJSON_AddStringToObject(root, "accounting", why);
+
+	s = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (s == NULL)
+		return -ENOMEM;
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (f == NULL) {
+		rc = -errno;
+	} else {
+		if (fprintf(f, "%s\n", s) < 0)
+			rc = -EIO;
+		if (f != stdout && fclose(f) != 0 && rc == 0)
+			rc = -errno;
+	}
+	cJSON_free(s);
+	return rc;
+}

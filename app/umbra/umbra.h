@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The appliance's internal types: options, role contexts and the role
+ * table. The hot loops live in rx.c (receive, decode, shard), reasm.c
+ * (reassembly and HTTP, through lib/session) and export.c (records out);
+ * roles.c maps lcores to roles and runs them.
+ */
+#ifndef UMBRA_APP_H
+#define UMBRA_APP_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "umb_export.h"
+#include "umb_packet.h"
+#include "umb_session.h"
+#include "umb_stats.h"
+
+#define UMB_MAX_PORTS 32
+#define UMB_MAX_REASM 16
+#define UMB_MAX_ROLES_PER_LCORE 4
+#define UMB_BURST 32
+#define UMB_STAGE_MAX 16384        /**< records staged by one reasm role */
+#define UMB_STAGE_HIGH (UMB_STAGE_MAX / 2) /**< stop taking packets above this */
+
+/* Receive role counters (group "rx"). */
+#define UMB_RX_COUNTERS(X) \
+	X(packets, "frames received") \
+	X(bytes, "bytes received") \
+	X(tcp_option_warnings, "TCP segments with malformed options (kept)") \
+	X(non_contiguous, "frames whose headers were split across mbuf segments") \
+	X(ring_full_drops, "segments dropped: reassembly ring full (live mode)") \
+	X(ports_exhausted, "capture files read to the end")
+
+#define UMB_RX_ENUM_(n, d) UMB_RX_##n,
+enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
+#undef UMB_RX_ENUM_
+
+/* Reassembly role counters beyond the session's (group "reasm"). */
+#define UMB_REASM_COUNTERS(X) \
+	X(segments, "segments handled") \
+	X(payload_copied, "segments whose payload spanned mbuf segments (copied)") \
+	X(records_staged, "exchange records handed to export") \
+	X(records_dropped, "records dropped: export staging full")
+
+#define UMB_REASM_ENUM_(n, d) UMB_REASM_##n,
+enum umb_reasm_ctr { UMB_REASM_COUNTERS(UMB_REASM_ENUM_) UMB_REASM_CTR_MAX };
+#undef UMB_REASM_ENUM_
+
+/* Export role counters (group "export"). */
+#define UMB_EXPORT_COUNTERS(X) \
+	X(records, "exchange records received") \
+	X(lines, "JSON lines written") \
+	X(write_errors, "records not written (I/O or allocation error)")
+
+#define UMB_EXPORT_ENUM_(n, d) UMB_EXPORT_##n,
+enum umb_export_ctr { UMB_EXPORT_COUNTERS(UMB_EXPORT_ENUM_) UMB_EXPORT_CTR_MAX };
+#undef UMB_EXPORT_ENUM_
+
+extern const struct umb_ctr_group umb_rx_ctr_group;
+extern const struct umb_ctr_group umb_reasm_ctr_group;
+extern const struct umb_ctr_group umb_export_ctr_group;
+
+/** Everything the command line sets; read-only once lcores start. */
+struct umb_options {
+	const char *pcaps[UMB_MAX_PORTS];
+	unsigned int nb_pcaps;
+	const char *exchanges_path;   /**< JSON lines out, NULL: none */
+	const char *summary_json;     /**< summary JSON out, NULL: none */
+	const char *roles;            /**< lcore:role+role,... NULL: default */
+	const char *lcores;           /**< EAL -l for the built-in EAL args */
+	uint32_t max_flows;           /**< per reassembly lcore */
+	uint32_t reasm_memcap_mb;     /**< out-of-order memcap per reassembly lcore */
+	uint32_t stream_cap_kb;       /**< out-of-order bytes per stream */
+	uint32_t records;             /**< exchange records per reassembly lcore */
+	uint32_t mbufs;               /**< mbufs in the packet pool */
+	uint32_t ring_size;           /**< rx->reasm and reasm->export rings */
+	uint64_t idle_timeout_us;
+	uint64_t close_timeout_us;
+	uint32_t share_ppm;
+	uint64_t seed;
+	int midstream;
+	int quiet;                    /**< no summary on stdout */
+	int backpressure;             /**< never drop between roles (offline) */
+};
+
+/** A receive port. */
+struct umb_port {
+	uint16_t port_id;
+	uint8_t link;                 /**< enum umb_link */
+	uint8_t finite;               /**< ends (capture file) */
+	uint8_t exhausted;
+	uint32_t empty_polls;
+	char name[64];
+};
+
+struct umb_app;
+
+/** Receive role: ports -> decode -> shard to reassembly rings. */
+struct umb_rx_ctx {
+	struct umb_app *app;
+	uint64_t ctr[UMB_RX_CTR_MAX];
+	uint64_t decode[UMB_DECODE_MAX];
+	struct rte_mbuf *pend[UMB_MAX_REASM][UMB_BURST]; /**< not yet enqueued */
+	uint16_t nb_pend[UMB_MAX_REASM];
+	uint8_t hdr_scratch[256];
+	int done;
+} __rte_cache_aligned;
+
+/** Reassembly role: one per lcore that runs it, owns a session table. */
+struct umb_reasm_ctx {
+	struct umb_app *app;
+	unsigned int idx;
+	struct rte_ring *in;          /**< from rx */
+	struct rte_ring *out;         /**< to export */
+	struct umb_session_table *sessions;
+	struct umb_session_ctrs sctr;
+	uint64_t ctr[UMB_REASM_CTR_MAX];
+	struct umb_exchange *stage[UMB_STAGE_MAX];
+	uint32_t stage_head, stage_count;
+	uint32_t polls;
+	int flushed;
+	int done;
+	uint8_t scratch[65536 + 256];   /**< payload copy for chained mbufs */
+} __rte_cache_aligned;
+
+/** Export role: records -> JSON lines + summary aggregates. */
+struct umb_export_ctx {
+	struct umb_app *app;
+	uint64_t ctr[UMB_EXPORT_CTR_MAX];
+	struct umb_jsonl jsonl;
+	int jsonl_open;
+	uint64_t by_status_class[6];  /**< none, 1xx..5xx */
+	uint64_t ttfb_sum_us, ttfb_n;
+	uint64_t ttfb_hist[64];       /**< log2 buckets of ttfb_us */
+	uint64_t resp_bytes;
+	int done;
+} __rte_cache_aligned;
+
+/** A role: what one lcore runs, one iteration at a time. */
+struct umb_role {
+	const char *name;
+	/** One iteration of the poll loop; returns units of work done. */
+	unsigned int (*poll)(void *ctx);
+	/** Non-zero when the role has nothing more to do (offline end). */
+	int (*done)(void *ctx);
+};
+
+extern const struct umb_role umb_role_rx;
+extern const struct umb_role umb_role_reasm;
+extern const struct umb_role umb_role_export;
+
+/** The roles one lcore runs in turn (run to completion). */
+struct umb_lcore_plan {
+	unsigned int lcore_id;
+	unsigned int nb_roles;
+	const struct umb_role *roles[UMB_MAX_ROLES_PER_LCORE];
+	void *ctx[UMB_MAX_ROLES_PER_LCORE];
+};
+
+struct umb_app {
+	struct umb_options opt;
+	struct umb_port ports[UMB_MAX_PORTS];
+	unsigned int nb_ports;
+	struct rte_mempool *mbuf_pool;
+	struct umb_rx_ctx *rx;
+	struct umb_reasm_ctx *reasm[UMB_MAX_REASM];
+	unsigned int nb_reasm;
+	struct umb_export_ctx *exp;
+	struct umb_lcore_plan plans[RTE_MAX_LCORE];
+	unsigned int nb_plans;
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	uint64_t start_wall_us;
+	int ts_dynfield;              /**< Rx timestamp dynfield offset, -1 none */
+	uint64_t ts_dynflag;
+	int quit;                     /**< set by signal handlers, read with __atomic */
+};
+
+/* args.c */
+int umb_args_parse(struct umb_options *o, int argc, char **argv);
+void umb_args_usage(const char *prog);
+int umb_args_build_eal(const struct umb_options *o, const char *prog,
+		char **eal_argv, int max, char *store, size_t store_size);
+
+/* init.c */
+int umb_init_ports(struct umb_app *app);
+int umb_init_roles(struct umb_app *app);
+void umb_fini(struct umb_app *app);
+
+/* reasm.c: the session table's emit callback */
+void umb_reasm_stage_record(void *arg, struct umb_exchange *x);
+
+/* roles.c */
+int umb_lcore_main(void *arg);
+int umb_roles_plan(struct umb_app *app);
+
+/* summary.c */
+void umb_summary_print(struct umb_app *app, FILE *f);
+int umb_summary_json(struct umb_app *app, const char *path);
+
+/** Wall-clock microseconds from the TSC (live timestamps). */
+static inline uint64_t
+umb_now_us(const struct umb_app *app)
+{
+	return app->start_wall_us +
+		(rte_rdtsc() - app->start_tsc) * 1000000ULL / app->tsc_hz;
+}
+
+/** True when an lcore should stop everything (signal). */
+static inline int
+umb_quit(const struct umb_app *app)
+{
+	return __atomic_load_n(&app->quit, __ATOMIC_RELAXED);
+}
+
+#endif
