@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <pcap/pcap.h>
-#include <rte_bus_vdev.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -90,14 +90,15 @@ umb_init_ports(struct umb_app *app)
 
 	for (unsigned int i = 0; i < o->nb_pcaps; i++) {
 		struct umb_port *port = &app->ports[app->nb_ports];
-		char args[PATH_MAX + 16];
+		char devargs[PATH_MAX + 80];
 
 		rc = capture_link(o->pcaps[i], &port->link);
 		if (rc != 0)
 			return rc;
 		snprintf(port->name, sizeof(port->name), "net_pcap_umb%u", i);
-		snprintf(args, sizeof(args), "rx_pcap=%s", o->pcaps[i]);
-		rc = rte_vdev_init(port->name, args);
+		snprintf(devargs, sizeof(devargs), "%s,rx_pcap=%s", port->name,
+				o->pcaps[i]);
+		rc = rte_dev_probe(devargs);
 		if (rc != 0) {
 			fprintf(stderr, "--pcap %s: cannot open: %s\n", o->pcaps[i],
 					rte_strerror(-rc));

@@ -255,6 +255,20 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		t->now_us = pkt->ts_us;
 
 	f = umb_flow_lookup(t->flows, &k, hash);
+	if (f != NULL) {
+		/* Past its timeout, a flow ends when touched, not only when the
+		 * bounded expiry scan reaches it. */
+		s = flow_session(f);
+		if (s->state == FLOW_CLOSED &&
+				t->now_us - s->closed_us >= t->close_timeout_us) {
+			session_end(t, f, UMB_FLOW_ended_closed);
+			f = NULL;
+		} else if (s->state != FLOW_CLOSED &&
+				t->now_us - f->last_us >= t->idle_timeout_us) {
+			session_end(t, f, UMB_FLOW_ended_idle);
+			f = NULL;
+		}
+	}
 	if (f != NULL && syn) {
 		s = flow_session(f);
 		/* A new connection on the same 5-tuple: a SYN after close, or
