@@ -45,7 +45,9 @@ extern "C" {
 	X(resyncs, "parsers restarted at a new message start") \
 	X(unsupported, "connections that ended parsing: Upgrade, CONNECT, HTTP/2") \
 	X(uri_truncated, "request URIs longer than the record holds") \
-	X(bytes_after_unsupported, "bytes ignored after parsing ended on a connection")
+	X(bytes_after_unsupported, "bytes ignored after parsing ended on a connection") \
+	X(not_http, "connections whose first client bytes cannot start a request (TLS, ...)") \
+	X(garbage_requests, "client messages that failed before a method was recognised")
 
 #define UMB_HTTP_ENUM_(n, d) UMB_HTTP_##n,
 enum umb_http_ctr {
@@ -147,6 +149,8 @@ struct umb_http_side {
 	uint8_t in_body;     /**< between headers_complete and message_complete */
 	uint8_t hdr_field;   /**< private: which header is being collected */
 	uint8_t gap_in_msg;  /**< the current message crossed a gap */
+	uint8_t counted;     /**< requests: the method was recognised, so it counts */
+	uint8_t no_record;   /**< requests: why it has no record (private) */
 };
 
 /** HTTP state of one TCP connection. */
