@@ -93,8 +93,9 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 	hdr = rte_pktmbuf_read(m, 0, hlen, rx->hdr_scratch);
 	r = umb_decode(hdr, hlen, rte_pktmbuf_pkt_len(m), port->link, p, &warn);
 	UMB_CTR_INC(rx->decode, r);
+	/* Options were bad but the segment is usable: count both. */
 	if (unlikely(warn))
-		UMB_CTR_INC(rx->ctr, UMB_RX_tcp_option_warnings);
+		UMB_CTR_INC(rx->decode, UMB_DECODE_bad_tcp_options);
 	if (r != UMB_DECODE_tcp) {
 		rte_pktmbuf_free(m);
 		return;
@@ -106,6 +107,79 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 	rx->pend[w][rx->nb_pend[w]++] = m;
 	if (rx->nb_pend[w] >= UMB_BURST)
 		flush_pending(rx, w);
+}
+
+/* A port that answered nothing: at the end of its file after a few polls. */
+static void
+port_empty(struct umb_rx_ctx *rx, struct umb_port *port)
+{
+	if (port->finite &&
+			rte_mempool_avail_count(rx->app->mbuf_pool) > 4 * UMB_BURST &&
+			++port->empty_polls >= EMPTY_POLLS_AT_END) {
+		port->exhausted = 1;
+		UMB_CTR_INC(rx->ctr, UMB_RX_ports_exhausted);
+	}
+}
+
+/*
+ * Merge mode: up to one burst of frames, oldest first across ports. A port
+ * whose read-ahead is empty and that is not yet at its end holds the merge
+ * back (its next frame may be the oldest).
+ */
+static unsigned int
+rx_poll_merge(struct umb_rx_ctx *rx)
+{
+	struct umb_app *app = rx->app;
+	unsigned int taken = 0;
+
+	while (taken < UMB_BURST && !any_pending(rx)) {
+		struct umb_port *best = NULL;
+		uint64_t best_ts = UINT64_MAX;
+		int waiting = 0;
+
+		for (unsigned int i = 0; i < app->nb_ports; i++) {
+			struct umb_port *port = &app->ports[i];
+
+			if (port->look_head == port->look_n && !port->exhausted) {
+				port->look_head = 0;
+				port->look_n = rte_eth_rx_burst(port->port_id, 0,
+						port->look, UMB_BURST);
+				if (port->look_n == 0) {
+					port_empty(rx, port);
+					waiting |= !port->exhausted;
+					continue;
+				}
+				port->empty_polls = 0;
+			}
+			if (port->look_head == port->look_n)
+				continue;
+			uint64_t ts = mbuf_ts_us(app, port->look[port->look_head]);
+
+			if (ts < best_ts) {
+				best_ts = ts;
+				best = port;
+			}
+		}
+		if (best == NULL || waiting)
+			break;
+		if (best_ts < rx->last_ts_us)
+			UMB_CTR_INC(rx->ctr, UMB_RX_merge_out_of_order);
+		rx->last_ts_us = best_ts;
+		handle_frame(rx, best, best->look[best->look_head++]);
+		taken++;
+	}
+	for (unsigned int w = 0; w < app->nb_reasm; w++)
+		flush_pending(rx, w);
+	if (taken == 0 && !any_pending(rx)) {
+		int all_done = 1;
+
+		for (unsigned int i = 0; i < app->nb_ports; i++)
+			all_done &= app->ports[i].exhausted &&
+				app->ports[i].look_head == app->ports[i].look_n;
+		if (all_done)
+			__atomic_store_n(&rx->done, 1, __ATOMIC_RELEASE);
+	}
+	return taken;
 }
 
 static unsigned int
@@ -123,9 +197,19 @@ rx_poll(void *arg)
 	if (any_pending(rx))
 		return 0;
 	if (umb_quit(app)) {
+		for (unsigned int i = 0; i < app->nb_ports; i++) {
+			struct umb_port *port = &app->ports[i];
+
+			if (port->look_n > port->look_head)
+				rte_pktmbuf_free_bulk(port->look + port->look_head,
+						port->look_n - port->look_head);
+			port->look_head = port->look_n = 0;
+		}
 		__atomic_store_n(&rx->done, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
+	if (app->opt.backpressure && app->nb_ports > 1)
+		return rx_poll_merge(rx);
 
 	for (unsigned int i = 0; i < app->nb_ports; i++) {
 		struct umb_port *port = &app->ports[i];
@@ -140,12 +224,7 @@ rx_poll(void *arg)
 			continue;
 		n = rte_eth_rx_burst(port->port_id, 0, bufs, UMB_BURST);
 		if (n == 0) {
-			if (port->finite &&
-					rte_mempool_avail_count(app->mbuf_pool) > 4 * UMB_BURST &&
-					++port->empty_polls >= EMPTY_POLLS_AT_END) {
-				port->exhausted = 1;
-				UMB_CTR_INC(rx->ctr, UMB_RX_ports_exhausted);
-			}
+			port_empty(rx, port);
 			continue;
 		}
 		port->empty_polls = 0;

@@ -26,7 +26,7 @@ struct totals {
 static void
 sum_totals(struct umb_app *app, struct totals *t)
 {
-	const uint64_t *a[UMB_MAX_REASM];
+	const uint64_t *a[UMB_MAX_REASM] = { NULL };
 	unsigned int n = app->nb_reasm;
 
 	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));

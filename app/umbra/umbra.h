@@ -30,10 +30,10 @@
 #define UMB_RX_COUNTERS(X) \
 	X(packets, "frames received") \
 	X(bytes, "bytes received") \
-	X(tcp_option_warnings, "TCP segments with malformed options (kept)") \
 	X(non_contiguous, "frames whose headers were split across mbuf segments") \
 	X(ring_full_drops, "segments dropped: reassembly ring full (live mode)") \
-	X(ports_exhausted, "capture files read to the end")
+	X(ports_exhausted, "capture files read to the end") \
+	X(merge_out_of_order, "frames older than the previous one (capture time went back)")
 
 #define UMB_RX_ENUM_(n, d) UMB_RX_##n,
 enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
@@ -89,6 +89,8 @@ struct umb_options {
 
 /** A receive port. */
 struct umb_port {
+	struct rte_mbuf *look[UMB_BURST]; /**< merge mode: read ahead, not yet taken */
+	uint16_t look_head, look_n;
 	uint16_t port_id;
 	uint8_t link;                 /**< enum umb_link */
 	uint8_t finite;               /**< ends (capture file) */
@@ -107,6 +109,7 @@ struct umb_rx_ctx {
 	struct rte_mbuf *pend[UMB_MAX_REASM][UMB_BURST]; /**< not yet enqueued */
 	uint16_t nb_pend[UMB_MAX_REASM];
 	uint8_t hdr_scratch[256];
+	uint64_t last_ts_us;         /**< merge mode: time of the last frame taken */
 	int done;
 } __rte_cache_aligned;
 

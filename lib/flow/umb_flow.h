@@ -32,6 +32,7 @@ extern "C" {
 	X(ignored_no_syn, "segments of unknown flows ignored (pickup disabled)") \
 	X(ignored_no_payload, "segments of unknown flows with neither SYN nor payload") \
 	X(reused, "flows ended by a new SYN on the same 5-tuple") \
+	X(after_close, "segments of a closed flow (late retransmissions, ACKs), ignored") \
 	X(sampled, "flows selected by the sampling share") \
 	X(not_sampled, "flows not selected by the sampling share")
 

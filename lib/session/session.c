@@ -299,8 +299,10 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 	}
 	s = flow_session(f);
 	f->last_us = t->now_us;
-	if (s->state == FLOW_CLOSED)
+	if (s->state == FLOW_CLOSED) {
+		UMB_CTR_INC(t->ctr->flow, UMB_FLOW_after_close);
 		return;
+	}
 
 	if (syn || synack) {
 		s->handshake_seen = 1;
@@ -317,10 +319,12 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		return;
 	}
 
+	/* Exchange timings use the packet's own time; expiry uses the
+	 * table's clock (the latest time seen). */
 	umb_tcp_segment(&t->tcp, &s->stream[sender], pkt->seq, fl, payload,
-			pkt->payload_len, t->now_us, f);
+			pkt->payload_len, pkt->ts_us, f);
 	if ((fl & UMB_TCP_ACK) && !(fl & UMB_TCP_RST))
-		umb_tcp_ack(&t->tcp, &s->stream[!sender], pkt->ack, t->now_us, f);
+		umb_tcp_ack(&t->tcp, &s->stream[!sender], pkt->ack, pkt->ts_us, f);
 	if ((fl & UMB_TCP_RST) || both_closed(s))
 		session_finish(t, f);
 }

@@ -37,7 +37,7 @@ extern "C" {
 	X(ooo_bytes_queued, "bytes queued out of order") \
 	X(retransmit, "segments wholly retransmitted (all bytes seen before)") \
 	X(overlap_partial, "segments partly overlapping bytes already seen") \
-	X(overlap_conflict, "overlapping bytes that differ from the first copy") \
+	X(overlap_conflict, "segments whose overlapping bytes differ from the first copy") \
 	X(gaps, "holes skipped (bytes never captured)") \
 	X(gap_bytes, "bytes skipped in holes") \
 	X(gap_acked, "holes declared because the receiver acked past them") \
