@@ -61,7 +61,7 @@ umb_args_usage(const char *prog)
 "  --max-flows N          flow cap per reassembly lcore (default 65536)\n"
 "  --reasm-memcap-mb N    out-of-order memory per reassembly lcore (default 64)\n"
 "  --stream-cap-kb N      out-of-order bytes per stream (default 1024)\n"
-"  --records N            exchange records per reassembly lcore (default 32768)\n"
+"  --records N            exchange records per reassembly lcore (default 16384)\n"
 "  --mbufs N              packet buffers (default 16383)\n"
 "  --ring-size N          ring slots between roles, power of 2 (default 4096)\n"
 "  --idle-timeout SEC     end idle flows after SEC seconds (default 120)\n"
@@ -145,7 +145,7 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 	o->max_flows = 65536;
 	o->reasm_memcap_mb = 64;
 	o->stream_cap_kb = 1024;
-	o->records = 32768;
+	o->records = 16384;
 	o->mbufs = 16383;
 	o->ring_size = 4096;
 	o->idle_timeout_us = 120 * 1000000ULL;

@@ -66,6 +66,8 @@ umb_exchange_to_json(const struct umb_exchange *x)
 	cJSON_AddStringToObject(o, "outcome", umb_outcome_name(x->outcome));
 	cJSON_AddBoolToObject(o, "midstream", !!(x->flags & UMB_X_MIDSTREAM));
 	cJSON_AddBoolToObject(o, "pipelined", !!(x->flags & UMB_X_PIPELINED));
+	cJSON_AddBoolToObject(o, "req_gap", !!(x->flags & UMB_X_REQ_GAP));
+	cJSON_AddBoolToObject(o, "resp_gap", !!(x->flags & UMB_X_RESP_GAP));
 	if (x->flags & UMB_X_URI_TRUNC)
 		cJSON_AddTrueToObject(o, "uri_truncated");
 	if (x->flags & UMB_X_RESP_CHUNKED)

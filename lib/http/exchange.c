@@ -29,9 +29,14 @@
  * the server's answer, reassembly reports that gap only when later bytes
  * arrive, after the client's next request.
  *
- * No lenient llhttp flag is set: real traffic that llhttp rejects is a
- * counted parse error, and the direction resynchronises at the next segment
- * that starts a message.
+ * Two lenient llhttp flags are set, because an observer must parse what the
+ * peers actually accepted rather than what a strict server would:
+ * keep-alive (llhttp would otherwise drop every byte after a message that
+ * implies close, HTTP/1.0 or Connection: close, yet real servers often go on
+ * answering) and headers (llhttp 8.1 rejects bare-LF line ends after header
+ * values, which nginx and Apache accept). Other traffic that llhttp rejects
+ * is a counted parse error, and the direction resynchronises at the next
+ * segment that starts a message.
  *
  * Work per call is bounded by the bytes given and by UMB_HTTP_PIPELINE_MAX.
  * A gap inside a body of known length is fed to llhttp as zeros, at most
@@ -885,6 +890,8 @@ umb_http_conn_init(struct umb_http_conn *c, struct umb_http_ctx *ctx,
 		&resp_settings);
 	for (int d = 0; d < 2; d++) {
 		c->side[d].parser.data = c;
+		llhttp_set_lenient_keep_alive(&c->side[d].parser, 1);
+		llhttp_set_lenient_headers(&c->side[d].parser, 1);
 		c->side[d].state = midstream ? ST_RESYNC : ST_IDLE;
 	}
 	XXH64_reset(&c->hash, 0);

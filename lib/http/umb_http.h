@@ -82,7 +82,7 @@ extern const struct umb_ctr_group umb_outcome_ctr_group;
 const char *umb_outcome_name(enum umb_outcome o);
 
 #define UMB_HTTP_METHOD_MAX 24   /**< bytes kept of the method */
-#define UMB_HTTP_URI_MAX   1024  /**< bytes kept of the URI */
+#define UMB_HTTP_URI_MAX   4096  /**< bytes kept of the URI (servers commonly cap at 8 KiB) */
 #define UMB_HTTP_HOST_MAX  256   /**< bytes kept of the Host header */
 #define UMB_HTTP_PIPELINE_MAX 32 /**< pending requests per connection */
 

@@ -10,7 +10,10 @@ is also "HTTP" to tshark but is not an exchange umbra follows. Its EK output
 gives one JSON array per field, so pipelined requests in one frame are split
 without guessing at commas. Interim responses (1xx other than 101) are not
 counted on tshark's side: an exchange pairs a request with its final
-response, and umbra reports the final status only.
+response, and umbra reports the final status only. On umbra's side, the
+status of a response cut off by the end of the capture (outcome
+`incomplete`) or with bytes the capture lost (`resp_gap`) is not counted:
+tshark shows a response only once its whole message is reassembled.
 
 expected/<capture>.txt, one line per difference, each under a '#' reason:
     + req METHOD URI      umbra reports it, tshark does not
@@ -74,7 +77,8 @@ def umbra_view(umbra, path, workdir):
         for line in f:
             x = json.loads(line)
             view[("req", x["method"], x["uri"])] += 1
-            if x["status"] is not None:
+            if (x["status"] is not None and x["outcome"] != "incomplete"
+                    and not x["resp_gap"]):
                 view[("status", str(x["status"]))] += 1
     with open(summ) as f:
         s = json.load(f)

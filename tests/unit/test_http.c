@@ -1276,15 +1276,15 @@ record_pool_exhausted(void **state)
 static void
 long_uri_truncated(void **state)
 {
-	static char req[2100];
-	static char uri[2001];
+	static char req[UMB_HTTP_URI_MAX + 1100];
+	static char uri[UMB_HTTP_URI_MAX + 1001];
 	struct step st[2];
 
 	(void)state;
 	uri[0] = '/';
-	for (int i = 1; i < 2000; i++)
+	for (int i = 1; i < UMB_HTTP_URI_MAX + 1000; i++)
 		uri[i] = 'a' + i % 26;
-	uri[2000] = '\0';
+	uri[UMB_HTTP_URI_MAX + 1000] = '\0';
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: h\r\n\r\n", uri);
 	st[0] = (struct step){ DATA, CLI, req, 0, 100, 0 };
 	st[1] = (struct step){ END, 0, NULL, 0, 200, 0 };
