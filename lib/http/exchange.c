@@ -747,11 +747,17 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 		c->cur_req = NULL;
 		if (s->state == ST_MSG && !s->counted) {
 			/* Failed before a method was recognised: not a request.
-			 * Its slot is the newest in the FIFO (if it got one). */
+			 * Take its record back from wherever it is held (a response
+			 * may already have paired with it); a slot without a record
+			 * is the newest in the FIFO. */
 			CTR_INC(c, garbage_requests);
-			if (s->no_record != NO_RECORD_OVERFLOW && c->count > 0) {
-				c->pending[(c->head + c->count - 1) %
-					UMB_HTTP_PIPELINE_MAX] = NULL;
+			if (x != NULL) {
+				fifo_remove(c, x);
+				if (c->cur_resp == x)
+					c->cur_resp = NULL;
+			} else if (s->no_record == NO_RECORD_POOL_EMPTY && c->count > 0 &&
+					c->pending[(c->head + c->count - 1) %
+						UMB_HTTP_PIPELINE_MAX] == NULL) {
 				c->count--;
 			}
 			c->nb_requests--;

@@ -248,6 +248,51 @@ simple_get(void **state)
 	expect_records(st, NSTEPS(st), 0, e, RTE_DIM(e), simple_get_checks);
 }
 
+/* HTTP/1.0 without keep-alive implies close, yet real servers often go on
+ * answering on the connection: an observer follows what they did. */
+static void
+http10_requests_after_implied_close(void **state)
+{
+	static const struct step st[] = {
+		{ DATA, CLI, "GET /1 HTTP/1.0\r\n\r\n", 0, 100, 0 },
+		{ DATA, SRV, "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na", 0, 200, 0 },
+		{ DATA, CLI, "GET /2 HTTP/1.0\r\n\r\n", 0, 300, 0 },
+		{ DATA, SRV, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nbb", 0, 400, 0 },
+		{ END, 0, NULL, 0, 500, 0 },
+	};
+	const struct xexp e[] = {
+		{ "GET", "/1", "", 200, 0, 1, "a", UMB_OUTCOME_complete, F_OK,
+			{ 100, 100, 200, 200 }, 0 },
+		{ "GET", "/2", "", 200, 0, 2, "bb", UMB_OUTCOME_complete, F_OK,
+			{ 300, 300, 400, 400 }, 1 },
+	};
+
+	(void)state;
+	expect_records(st, NSTEPS(st), 0, e, RTE_DIM(e), NULL);
+}
+
+/* Bare LF line ends, which nginx and Apache accept. */
+static void
+bare_lf_line_ends(void **state)
+{
+	static const struct step st[] = {
+		{ DATA, CLI, "GET /bar/ HTTP/1.1\nHost: h\n\nGET /foo/ HTTP/1.1\nHost: h\n\n",
+			0, 100, 0 },
+		{ DATA, SRV, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"
+			"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 0, 200, 0 },
+		{ END, 0, NULL, 0, 300, 0 },
+	};
+	const struct xexp e[] = {
+		{ "GET", "/bar/", "h", 200, 0, 1, "x", UMB_OUTCOME_complete, F_OK,
+			{ 100, 100, 200, 200 }, 0 },
+		{ "GET", "/foo/", "h", 404, 0, 0, "", UMB_OUTCOME_complete,
+			F_OK | UMB_X_PIPELINED, { 100, 100, 200, 200 }, 1 },
+	};
+
+	(void)state;
+	expect_records(st, NSTEPS(st), 0, e, RTE_DIM(e), NULL);
+}
+
 static void
 host_header_any_case(void **state)
 {
@@ -1341,6 +1386,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		CASE(simple_get),
 		CASE(host_header_any_case),
+		CASE(http10_requests_after_implied_close),
+		CASE(bare_lf_line_ends),
 		CASE(keep_alive_three_requests),
 		CASE(pipelined_three_requests),
 		CASE(chunked_response_with_trailers),
