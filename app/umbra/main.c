@@ -93,6 +93,7 @@ main(int argc, char **argv)
 	/* Workers first, then the main lcore's own plan on this thread. */
 	struct umb_lcore_plan *main_plan = NULL;
 
+	app->run_start_tsc = rte_rdtsc();
 	for (unsigned int i = 0; i < app->nb_plans; i++) {
 		struct umb_lcore_plan *plan = &app->plans[i];
 
@@ -107,6 +108,7 @@ main(int argc, char **argv)
 	if (main_plan != NULL)
 		umb_lcore_main(main_plan);
 	rte_eal_mp_wait_lcore();
+	app->run_end_tsc = rte_rdtsc();
 
 	rc = 0;
 	if (!app->opt.quiet)

@@ -94,6 +94,16 @@ ttfb_quantile(const struct umb_export_ctx *e, double q)
 	return 0;
 }
 
+/* Seconds from lcore launch to the last lcore's return (never 0). */
+static double
+run_seconds(const struct umb_app *app)
+{
+	uint64_t d = app->run_end_tsc > app->run_start_tsc ?
+		app->run_end_tsc - app->run_start_tsc : 1;
+
+	return (double)d / (double)app->tsc_hz;
+}
+
 static void
 print_group(FILE *f, const struct umb_ctr_group *g, const uint64_t *v)
 {
@@ -128,6 +138,9 @@ umb_summary_print(struct umb_app *app, FILE *f)
 				(double)ttfb_quantile(e, 0.50) / 1000.0,
 				(double)ttfb_quantile(e, 0.95) / 1000.0, e->ttfb_n);
 	fprintf(f, "  response body bytes %" PRIu64 "\n", e->resp_bytes);
+	fprintf(f, "  data path: %.3f s, %.2f Mpps, %.1f MB/s\n", run_seconds(app),
+			(double)t.rx[UMB_RX_packets] / run_seconds(app) / 1e6,
+			(double)t.rx[UMB_RX_bytes] / run_seconds(app) / 1048576.0);
 	accounting(&t, why, sizeof(why));
 	fprintf(f, "  accounting: %s\n", why);
 	fprintf(f, "counters (non-zero):\n");
@@ -187,6 +200,11 @@ umb_summary_json(struct umb_app *app, const char *path)
 		}
 		cJSON_AddItemToArray(ports, p);
 	}
+	cJSON *run = cJSON_AddObjectToObject(root, "run");
+
+	cJSON_AddNumberToObject(run, "seconds", run_seconds(app));
+	cJSON_AddNumberToObject(run, "lcores", app->nb_plans);
+	cJSON_AddNumberToObject(run, "reasm_lcores", app->nb_reasm);
 	cJSON_AddBoolToObject(root, "accounting_ok", accounting(&t, why, sizeof(why)) == 0);
 	cJSON_AddStringToObject(root, "accounting", why);
 

@@ -178,6 +178,8 @@ struct umb_app {
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	uint64_t start_wall_us;
+	uint64_t run_start_tsc;       /**< lcores launched */
+	uint64_t run_end_tsc;         /**< every lcore returned */
 	int ts_dynfield;              /**< Rx timestamp dynfield offset, -1 none */
 	uint64_t ts_dynflag;
 	int quit;                     /**< set by signal handlers, read with __atomic */
