@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -21,6 +22,22 @@ struct totals {
 	uint64_t outcome[UMB_OUTCOME_MAX];
 	uint64_t reasm[UMB_REASM_CTR_MAX];
 	uint64_t exp[UMB_EXPORT_CTR_MAX];
+};
+
+/* Every counter group of the summary, in print order, and where its sums
+ * live in struct totals. */
+static const struct {
+	const struct umb_ctr_group *g;
+	size_t off;
+} groups[] = {
+	{ &umb_rx_ctr_group, offsetof(struct totals, rx) },
+	{ &umb_decode_ctr_group, offsetof(struct totals, decode) },
+	{ &umb_flow_ctr_group, offsetof(struct totals, flow) },
+	{ &umb_tcp_ctr_group, offsetof(struct totals, tcp) },
+	{ &umb_http_ctr_group, offsetof(struct totals, http) },
+	{ &umb_outcome_ctr_group, offsetof(struct totals, outcome) },
+	{ &umb_reasm_ctr_group, offsetof(struct totals, reasm) },
+	{ &umb_export_ctr_group, offsetof(struct totals, exp) },
 };
 
 static void
@@ -104,11 +121,6 @@ run_seconds(const struct umb_app *app)
 	return (double)d / (double)app->tsc_hz;
 }
 
-static void
-print_group(FILE *f, const struct umb_ctr_group *g, const uint64_t *v)
-{
-	umb_ctr_print(f, g, v, 0);
-}
 
 void
 umb_summary_print(struct umb_app *app, FILE *f)
@@ -144,13 +156,10 @@ umb_summary_print(struct umb_app *app, FILE *f)
 	accounting(&t, why, sizeof(why));
 	fprintf(f, "  accounting: %s\n", why);
 	fprintf(f, "counters (non-zero):\n");
-	print_group(f, &umb_rx_ctr_group, t.rx);
-	print_group(f, &umb_decode_ctr_group, t.decode);
-	print_group(f, &umb_flow_ctr_group, t.flow);
-	print_group(f, &umb_tcp_ctr_group, t.tcp);
-	print_group(f, &umb_http_ctr_group, t.http);
-	print_group(f, &umb_reasm_ctr_group, t.reasm);
-	print_group(f, &umb_export_ctr_group, t.exp);
+	for (unsigned int i = 0; i < RTE_DIM(groups); i++)
+		if (groups[i].g != &umb_outcome_ctr_group) /* printed above */
+			umb_ctr_print(f, groups[i].g, (const uint64_t *)((const char *)&t +
+					groups[i].off), 0);
 }
 
 static void
@@ -176,14 +185,9 @@ umb_summary_json(struct umb_app *app, const char *path)
 	if (root == NULL)
 		return -ENOMEM;
 	sum_totals(app, &t);
-	add_group(root, &umb_rx_ctr_group, t.rx);
-	add_group(root, &umb_decode_ctr_group, t.decode);
-	add_group(root, &umb_flow_ctr_group, t.flow);
-	add_group(root, &umb_tcp_ctr_group, t.tcp);
-	add_group(root, &umb_http_ctr_group, t.http);
-	add_group(root, &umb_outcome_ctr_group, t.outcome);
-	add_group(root, &umb_reasm_ctr_group, t.reasm);
-	add_group(root, &umb_export_ctr_group, t.exp);
+	for (unsigned int i = 0; i < RTE_DIM(groups); i++)
+		add_group(root, groups[i].g, (const uint64_t *)((const char *)&t +
+				groups[i].off));
 	ports = cJSON_AddArrayToObject(root, "ports");
 	for (unsigned int i = 0; i < app->nb_ports; i++) {
 		struct rte_eth_stats st;
