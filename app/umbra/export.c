@@ -48,8 +48,10 @@ export_poll(void *arg)
 			UMB_CTR_INC(e->ctr, UMB_EXPORT_records);
 			aggregate(e, xs[j]);
 			if (e->jsonl_open) {
-				if (umb_jsonl_write_exchange(&e->jsonl, xs[j]) == 0)
+				if (umb_jsonl_write_exchange(&e->jsonl, xs[j]) == 0) {
 					UMB_CTR_INC(e->ctr, UMB_EXPORT_lines);
+					e->unflushed = 1;
+				}
 				else
 					UMB_CTR_INC(e->ctr, UMB_EXPORT_write_errors);
 			}
@@ -58,6 +60,12 @@ export_poll(void *arg)
 		work += n;
 		if (!rdone || n > 0 || !rte_ring_empty(r->out))
 			all_done = 0;
+	}
+	/* Lines reach the file when the role goes idle, so a live run's
+	 * output can be followed; busy, stdio's buffer batches the writes. */
+	if (work == 0 && e->unflushed) {
+		fflush(e->jsonl.f);
+		e->unflushed = 0;
 	}
 	if (all_done)
 		__atomic_store_n(&e->done, 1, __ATOMIC_RELEASE);

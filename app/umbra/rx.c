@@ -30,12 +30,19 @@ pkt_meta(struct rte_mbuf *m)
 	return rte_mbuf_to_priv(m);
 }
 
-static uint64_t
-mbuf_ts_us(const struct umb_app *app, const struct rte_mbuf *m)
+/*
+ * Time of a frame. Offline, the capture's own time (net_pcap fills the Rx
+ * timestamp field, in microseconds). Live, the TSC clock read once per
+ * burst (@p live_now): it is the clock flow expiry uses, whereas a NIC's
+ * timestamp field counts in device units from a device epoch.
+ */
+static inline uint64_t
+frame_ts_us(const struct umb_app *app, const struct rte_mbuf *m, uint64_t live_now)
 {
-	if (app->ts_dynfield >= 0 && (m->ol_flags & app->ts_dynflag))
+	if (app->opt.backpressure && app->ts_dynfield >= 0 &&
+			(m->ol_flags & app->ts_dynflag))
 		return *RTE_MBUF_DYNFIELD(m, app->ts_dynfield, rte_mbuf_timestamp_t *);
-	return umb_now_us(app);
+	return live_now != 0 ? live_now : umb_now_us(app);
 }
 
 /* Hand pending segments of one reassembly lcore to its ring. */
@@ -76,7 +83,7 @@ any_pending(const struct umb_rx_ctx *rx)
 
 static void
 handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
-		struct rte_mbuf *m)
+		struct rte_mbuf *m, uint64_t live_now)
 {
 	struct umb_app *app = rx->app;
 	struct umb_pkt *p = pkt_meta(m);
@@ -100,7 +107,7 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	p->ts_us = mbuf_ts_us(app, m);
+	p->ts_us = frame_ts_us(app, m, live_now);
 
 	unsigned int w = app->nb_reasm == 1 ? 0 :
 		umb_flow_pkt_hash(p) % app->nb_reasm;
@@ -153,7 +160,7 @@ rx_poll_merge(struct umb_rx_ctx *rx)
 			}
 			if (port->look_head == port->look_n)
 				continue;
-			uint64_t ts = mbuf_ts_us(app, port->look[port->look_head]);
+			uint64_t ts = frame_ts_us(app, port->look[port->look_head], 0);
 
 			if (ts < best_ts) {
 				best_ts = ts;
@@ -165,7 +172,7 @@ rx_poll_merge(struct umb_rx_ctx *rx)
 		if (best_ts < rx->last_ts_us)
 			UMB_CTR_INC(rx->ctr, UMB_RX_merge_out_of_order);
 		rx->last_ts_us = best_ts;
-		handle_frame(rx, best, best->look[best->look_head++]);
+		handle_frame(rx, best, best->look[best->look_head++], 0);
 		taken++;
 	}
 	for (unsigned int w = 0; w < app->nb_reasm; w++)
@@ -228,10 +235,12 @@ rx_poll(void *arg)
 			continue;
 		}
 		port->empty_polls = 0;
+		uint64_t live_now = app->opt.backpressure ? 0 : umb_now_us(app);
+
 		for (uint16_t j = 0; j < n; j++) {
 			if (j + 3 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(bufs[j + 3], void *));
-			handle_frame(rx, port, bufs[j]);
+			handle_frame(rx, port, bufs[j], live_now);
 		}
 		work += n;
 	}

@@ -136,6 +136,7 @@ struct umb_export_ctx {
 	uint64_t ctr[UMB_EXPORT_CTR_MAX];
 	struct umb_jsonl jsonl;
 	int jsonl_open;
+	int unflushed;                /**< lines written since the last flush */
 	uint64_t by_status_class[6];  /**< none, 1xx..5xx */
 	uint64_t ttfb_sum_us, ttfb_n;
 	uint64_t ttfb_hist[64];       /**< log2 buckets of ttfb_us */

@@ -104,6 +104,33 @@ else
 fi
 rm -f "$W/big.pcap"
 
+# Live mode: a port the EAL arguments made is a tap that never ends; umbra
+# runs until SIGINT, stamps frames with its own clock, and reports the same
+# exchanges as offline.
+"$UMBRA" --no-huge --no-pci --no-shconf -m 512 -l 0 --file-prefix=umblive$$ \
+  --log-level=lib.eal:error --log-level=pmd.net.pcap:error \
+  --vdev "net_pcap_live0,rx_pcap=$PCAP" -- --exchanges "$W/live.jsonl" \
+  --summary-json "$W/live.json" >"$W/live.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 50); do
+  [ "$(python3 -c 'import sys; print(sum(1 for _ in open(sys.argv[1])))' "$W/live.jsonl" 2>/dev/null || echo 0)" -ge "$n1" ] && break
+  sleep 0.2
+done
+sleep 0.5
+kill -INT $pid 2>/dev/null; wait $pid; rc=$?
+if [ $rc -eq 0 ] && [ "$(norm "$W/one.jsonl" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    r=json.loads(l); [r.pop(k) for k in ("ts","ttfb_us","ttlb_us")]; print(json.dumps(r,sort_keys=True))' | sort)" = \
+   "$(norm "$W/live.jsonl" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    r=json.loads(l); [r.pop(k) for k in ("ts","ttfb_us","ttlb_us")]; print(json.dumps(r,sort_keys=True))' | sort)" ]; then
+  ok "live port (EAL --vdev) until SIGINT: same exchanges as offline, own clock"
+else
+  ko "live port" "exit $rc: $(tail -n 3 "$W/live.out"); $(wc -l <"$W/live.jsonl" 2>/dev/null) lines"
+fi
+
 "$UMBRA" --pcap "$W/does-not-exist.pcap" >"$W/e1.out" 2>&1; rc=$?
 if [ $rc -ne 0 ] && grep -q "does-not-exist.pcap" "$W/e1.out"; then
   ok "missing capture: clear error"
