@@ -20,11 +20,12 @@ enum {
 	OPT_PCAP = 256, OPT_EXCHANGES, OPT_SUMMARY_JSON, OPT_ROLES, OPT_LCORES,
 	OPT_MAX_FLOWS, OPT_REASM_MEMCAP, OPT_STREAM_CAP, OPT_RECORDS, OPT_MBUFS,
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
-	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP,
+	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
 	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "exchanges", required_argument, NULL, OPT_EXCHANGES },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "roles", required_argument, NULL, OPT_ROLES },
@@ -52,6 +53,10 @@ umb_args_usage(const char *prog)
 "usage: %s --pcap FILE [--pcap FILE...] [options]\n"
 "       %s [EAL args] -- [options]\n"
 "options:\n"
+"  --config FILE          live mode: ports and launch settings from a launch file\n"
+"                         (docs/config.md); its sample_share, sample_seed,\n"
+"                         flow_idle_timeout, max_flows, exchanges, summary_json\n"
+"                         and roles replace the options of the same meaning\n"
 "  --pcap FILE            read a capture (pcap/pcapng; Ethernet, BSD loopback,\n"
 "                         Linux SLL/SLL2, raw IP) through net_pcap; repeatable\n"
 "  --exchanges FILE       write one JSON line per HTTP request ('-' = stdout)\n"
@@ -137,6 +142,37 @@ parse_share(const char *s, uint32_t *ppm)
 	return 0;
 }
 
+/* Load --config and take the launch settings it owns. */
+static int
+apply_config(struct umb_options *o)
+{
+	static struct umb_launch_conf conf;
+	char err[512];
+	int rc;
+
+	if (o->nb_pcaps > 0) {
+		fprintf(stderr, "--config and --pcap are exclusive (live ports or capture files)\n");
+		return -EINVAL;
+	}
+	rc = umb_config_load(o->config_path, &conf, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		return rc;
+	}
+	o->conf = &conf;
+	o->share_ppm = conf.sample_share_ppm;
+	o->seed = conf.sample_seed;
+	o->idle_timeout_us = conf.flow_idle_timeout_us;
+	o->max_flows = conf.max_flows;
+	if (conf.exchanges[0] != '\0')
+		o->exchanges_path = conf.exchanges;
+	if (conf.summary_json[0] != '\0')
+		o->summary_json = conf.summary_json;
+	if (conf.roles[0] != '\0')
+		o->roles = conf.roles;
+	return 0;
+}
+
 int
 umb_args_parse(struct umb_options *o, int argc, char **argv)
 {
@@ -173,6 +209,7 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 			}
 			o->pcaps[o->nb_pcaps++] = optarg;
 			break;
+		case OPT_CONFIG: o->config_path = optarg; break;
 		case OPT_EXCHANGES: o->exchanges_path = optarg; break;
 		case OPT_SUMMARY_JSON: o->summary_json = optarg; break;
 		case OPT_ROLES: o->roles = optarg; break;
@@ -225,6 +262,11 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
+	}
+	if (o->config_path != NULL) {
+		rc = apply_config(o);
+		if (rc != 0)
+			return rc;
 	}
 	/* Capture files end: nothing may be dropped between roles. */
 	o->backpressure = o->nb_pcaps > 0;

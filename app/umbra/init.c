@@ -71,6 +71,111 @@ port_start(struct umb_app *app, struct umb_port *port)
 	return rc;
 }
 
+/* Attach a port of the launch file; its name is its devargs up to a comma. */
+static int
+probe_conf_port(const struct umb_port_conf *pc, uint16_t *port_id, char *name,
+		size_t name_size)
+{
+	size_t n = strcspn(pc->devargs, ",");
+	int rc;
+
+	snprintf(name, name_size, "%.*s", (int)n, pc->devargs);
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0; /* made by EAL arguments already */
+	rc = rte_dev_probe(pc->devargs);
+	if (rc == 0)
+		rc = rte_eth_dev_get_port_by_name(name, port_id);
+	if (rc != 0)
+		fprintf(stderr, "%s: [port] devargs '%s': cannot attach: %s\n",
+				pc->file, pc->devargs, rte_strerror(-rc));
+	return rc;
+}
+
+static int
+init_shadow(struct umb_app *app, const struct umb_port_conf *pc,
+		struct umb_port *port)
+{
+	struct umb_shadow_ctx *sh;
+	struct umb_neigh_conf nc;
+	int rc;
+
+	sh = rte_zmalloc("umb_shadow", sizeof(*sh), RTE_CACHE_LINE_SIZE);
+	if (sh == NULL)
+		return -ENOMEM;
+	app->shadow = sh;
+	sh->app = app;
+	sh->port_id = port->port_id;
+	rc = rte_eth_dev_set_mtu(port->port_id, pc->mtu);
+	if (rc != 0 && rc != -ENOTSUP)
+		fprintf(stderr, "%s: [port] mtu %u: %s (kept the device's)\n",
+				pc->file, pc->mtu, rte_strerror(-rc));
+	memset(&nc, 0, sizeof(nc));
+	if (pc->has_mac)
+		nc.mac = pc->mac;
+	else if (rte_eth_macaddr_get(port->port_id, &nc.mac) != 0)
+		return -ENODEV;
+	if (pc->has_ipv4) {
+		memcpy(nc.ip4.b, &pc->ipv4, 4);
+		nc.has_ip4 = 1;
+	}
+	if (pc->has_ipv6) {
+		memcpy(nc.ip6.b, pc->ipv6, 16);
+		nc.has_ip6 = 1;
+	}
+	nc.vlan = pc->vlan;
+	nc.ctr = sh->neigh_ctr;
+	sh->neigh = umb_neigh_create(&nc, rte_eth_dev_socket_id(port->port_id));
+	if (sh->neigh == NULL) {
+		fprintf(stderr, "%s: [shadow]: neighbour table: %s\n", pc->file,
+				rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	/* The shadow's MAC: static, or resolved by the shadow role. */
+	if (!pc->next_hop_resolve) {
+		sh->target_mac = pc->next_hop_mac;
+		sh->target_known = 1;
+	} else if (pc->has_ipv4 && !pc->target_ipv4_keep) {
+		sh->target_af = 4;
+		memcpy(sh->target.b, &pc->target_ipv4, 4);
+	} else if (pc->has_ipv6 && !pc->target_ipv6_keep) {
+		sh->target_af = 6;
+		memcpy(sh->target.b, pc->target_ipv6, 16);
+	}
+	return 0;
+}
+
+/* Live mode from --config: one tap port (receives the production copy,
+ * never transmits) and one shadow port (owned by the shadow role). */
+static int
+init_config_ports(struct umb_app *app)
+{
+	const struct umb_launch_conf *c = app->opt.conf;
+	const struct umb_port_conf *tap = &c->ports[c->tap_port];
+	const struct umb_port_conf *shp = &c->ports[c->shadow_port];
+	struct umb_port *port = &app->ports[0];
+	struct umb_port shadow_port;
+	int rc;
+
+	rc = probe_conf_port(tap, &port->port_id, port->name, sizeof(port->name));
+	if (rc != 0)
+		return rc;
+	port->link = UMB_LINK_ETHER;
+	app->nb_ports = 1;
+	rc = port_start(app, port);
+	if (rc != 0)
+		return rc;
+
+	memset(&shadow_port, 0, sizeof(shadow_port));
+	rc = probe_conf_port(shp, &shadow_port.port_id, shadow_port.name,
+			sizeof(shadow_port.name));
+	if (rc == 0)
+		rc = port_start(app, &shadow_port);
+	if (rc == 0)
+		rc = init_shadow(app, shp, &shadow_port);
+	app->ts_dynfield = -1;
+	return rc;
+}
+
 int
 umb_init_ports(struct umb_app *app)
 {
@@ -110,6 +215,8 @@ umb_init_ports(struct umb_app *app)
 		port->finite = 1;
 		app->nb_ports++;
 	}
+	if (o->conf != NULL)
+		return init_config_ports(app);
 	/* Ports the EAL arguments made (--vdev, PCI): live Ethernet taps. */
 	RTE_ETH_FOREACH_DEV(pid) {
 		int known = 0;
@@ -159,6 +266,7 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 	app->reasm[idx] = r;
 	r->app = app;
 	r->idx = idx;
+	r->share_ppm = o->share_ppm;
 	snprintf(name, sizeof(name), "umb_rx2reasm%u", idx);
 	r->in = rte_ring_create(name, o->ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "umb_reasm2exp%u", idx);
@@ -222,6 +330,8 @@ umb_init_roles(struct umb_app *app)
 				plan->ctx[j] = app->rx;
 			} else if (plan->roles[j] == &umb_role_export) {
 				plan->ctx[j] = app->exp;
+			} else if (plan->roles[j] == &umb_role_shadow) {
+				plan->ctx[j] = app->shadow;
 			} else {
 				rc = init_reasm(app, reasm_idx, plan->lcore_id);
 				if (rc != 0)
@@ -236,6 +346,12 @@ umb_init_roles(struct umb_app *app)
 void
 umb_fini(struct umb_app *app)
 {
+	if (app->shadow != NULL) {
+		umb_neigh_free(app->shadow->neigh);
+		rte_eth_dev_stop(app->shadow->port_id);
+		rte_eth_dev_close(app->shadow->port_id);
+		rte_free(app->shadow);
+	}
 	if (app->exp != NULL && app->exp->jsonl_open)
 		umb_jsonl_close(&app->exp->jsonl);
 	for (unsigned int i = 0; i < app->nb_reasm; i++) {

@@ -84,6 +84,8 @@ main(int argc, char **argv)
 		rc = umb_init_ports(app);
 	if (rc == 0)
 		rc = umb_init_roles(app);
+	if (rc == 0)
+		rc = umb_control_init(app);
 	if (rc != 0) {
 		umb_fini(app);
 		rte_eal_cleanup();

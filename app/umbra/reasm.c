@@ -79,6 +79,13 @@ reasm_poll(void *arg)
 	flush_stage(r);
 	if (r->done)
 		return 0;
+	/* A new share (telemetry) applies to flows created from now on. */
+	uint32_t share = __atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE);
+
+	if (unlikely(share != r->share_ppm)) {
+		umb_session_set_share(r->sessions, share);
+		r->share_ppm = share;
+	}
 	if (r->stage_count < UMB_STAGE_HIGH) {
 		n = rte_ring_sc_dequeue_burst(r->in, (void **)bufs, UMB_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++) {

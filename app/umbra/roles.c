@@ -5,7 +5,8 @@
  *     LCORE:ROLE[+ROLE...][,LCORE:ROLE...]
  * e.g. "0:rx+reasm+export" (the default with one lcore) or
  * "0:rx+export,1:reasm" (the default with two). Each lcore naming "reasm"
- * runs its own reassembly instance with its own flow table.
+ * runs its own reassembly instance with its own flow table. With a shadow
+ * port (--config) exactly one lcore runs "shadow"; by default the main one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "umbra.h"
 
 static const struct umb_role *const role_table[] = {
-	&umb_role_rx, &umb_role_reasm, &umb_role_export,
+	&umb_role_rx, &umb_role_reasm, &umb_role_export, &umb_role_shadow,
 };
 
 static const struct umb_role *
@@ -52,17 +53,20 @@ umb_roles_plan(struct umb_app *app)
 {
 	char dflt[64];
 	const char *spec = app->opt.roles;
-	unsigned int nb_rx = 0, nb_exp = 0;
+	unsigned int nb_rx = 0, nb_exp = 0, nb_shadow = 0;
+	int want_shadow = app->opt.conf != NULL;
 
 	if (spec == NULL) {
 		unsigned int main_lcore = rte_get_main_lcore();
 		unsigned int worker = rte_get_next_lcore(-1, 1, 0);
 
+		const char *sh = want_shadow ? "+shadow" : "";
+
 		if (worker >= RTE_MAX_LCORE)
-			snprintf(dflt, sizeof(dflt), "%u:rx+reasm+export", main_lcore);
+			snprintf(dflt, sizeof(dflt), "%u:rx+reasm+export%s", main_lcore, sh);
 		else
-			snprintf(dflt, sizeof(dflt), "%u:rx+export,%u:reasm",
-					main_lcore, worker);
+			snprintf(dflt, sizeof(dflt), "%u:rx+export%s,%u:reasm",
+					main_lcore, sh, worker);
 		spec = dflt;
 	}
 	app->nb_plans = 0;
@@ -86,7 +90,7 @@ umb_roles_plan(struct umb_app *app)
 			const struct umb_role *role = role_by_name(p, len);
 
 			if (role == NULL) {
-				fprintf(stderr, "--roles: unknown role '%.*s' (rx, reasm, export)\n",
+				fprintf(stderr, "--roles: unknown role '%.*s' (rx, reasm, export, shadow)\n",
 						(int)len, p);
 				return -EINVAL;
 			}
@@ -99,7 +103,10 @@ umb_roles_plan(struct umb_app *app)
 				nb_rx++;
 			else if (role == &umb_role_export)
 				nb_exp++;
-			else if (++app->nb_reasm > UMB_MAX_REASM) {
+			else if (role == &umb_role_shadow)
+				nb_shadow++;
+			else if (role == &umb_role_reasm &&
+					++app->nb_reasm > UMB_MAX_REASM) {
 				fprintf(stderr, "--roles: at most %d reasm lcores\n", UMB_MAX_REASM);
 				return -EINVAL;
 			}
@@ -115,6 +122,12 @@ umb_roles_plan(struct umb_app *app)
 	}
 	if (nb_rx != 1 || nb_exp != 1 || app->nb_reasm == 0) {
 		fprintf(stderr, "--roles: need exactly one rx, one export and at least one reasm\n");
+		return -EINVAL;
+	}
+	if (nb_shadow != (want_shadow ? 1u : 0u)) {
+		fprintf(stderr, "--roles: %s\n", want_shadow ?
+			"a shadow port needs exactly one shadow role" :
+			"the shadow role needs a shadow port (--config)");
 		return -EINVAL;
 	}
 	return 0;

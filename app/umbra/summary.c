@@ -22,6 +22,8 @@ struct totals {
 	uint64_t outcome[UMB_OUTCOME_MAX];
 	uint64_t reasm[UMB_REASM_CTR_MAX];
 	uint64_t exp[UMB_EXPORT_CTR_MAX];
+	uint64_t shadow[UMB_SHADOW_CTR_MAX];
+	uint64_t neigh[UMB_NEIGH_CTR_MAX];
 };
 
 /* Every counter group of the summary, in print order, and where its sums
@@ -38,6 +40,8 @@ static const struct {
 	{ &umb_outcome_ctr_group, offsetof(struct totals, outcome) },
 	{ &umb_reasm_ctr_group, offsetof(struct totals, reasm) },
 	{ &umb_export_ctr_group, offsetof(struct totals, exp) },
+	{ &umb_shadow_ctr_group, offsetof(struct totals, shadow) },
+	{ &umb_neigh_ctr_group, offsetof(struct totals, neigh) },
 };
 
 static void
@@ -49,6 +53,12 @@ sum_totals(struct umb_app *app, struct totals *t)
 	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
 	memcpy(t->decode, app->rx->decode, sizeof(t->decode));
 	memcpy(t->exp, app->exp->ctr, sizeof(t->exp));
+	memset(t->shadow, 0, sizeof(t->shadow));
+	memset(t->neigh, 0, sizeof(t->neigh));
+	if (app->shadow != NULL) {
+		memcpy(t->shadow, app->shadow->ctr, sizeof(t->shadow));
+		memcpy(t->neigh, app->shadow->neigh_ctr, sizeof(t->neigh));
+	}
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.flow;
 	umb_ctr_sum(&umb_flow_ctr_group, a, n, t->flow);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.tcp;

@@ -14,8 +14,10 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "umb_config.h"
 #include "umb_export.h"
 #include "umb_packet.h"
+#include "umb_peer.h"
 #include "umb_session.h"
 #include "umb_stats.h"
 
@@ -64,8 +66,25 @@ extern const struct umb_ctr_group umb_rx_ctr_group;
 extern const struct umb_ctr_group umb_reasm_ctr_group;
 extern const struct umb_ctr_group umb_export_ctr_group;
 
+/* Shadow role counters (group "shadow"). */
+#define UMB_SHADOW_COUNTERS(X) \
+	X(rx, "frames received on the shadow port") \
+	X(tx, "frames sent on the shadow port") \
+	X(tx_drops, "frames the shadow port would not take (freed)") \
+	X(not_neighbour, "frames that are not ARP/ND (for the TCP peer, not built yet)") \
+	X(target_resolved, "times the shadow's MAC became known") \
+	X(target_unreachable, "resolutions of the shadow's MAC that failed")
+
+#define UMB_SHADOW_ENUM_(n, d) UMB_SHADOW_##n,
+enum umb_shadow_ctr { UMB_SHADOW_COUNTERS(UMB_SHADOW_ENUM_) UMB_SHADOW_CTR_MAX };
+#undef UMB_SHADOW_ENUM_
+
+extern const struct umb_ctr_group umb_shadow_ctr_group;
+
 /** Everything the command line sets; read-only once lcores start. */
 struct umb_options {
+	const char *config_path;      /**< --config: live mode from a launch file */
+	struct umb_launch_conf *conf; /**< loaded --config, NULL otherwise */
 	const char *pcaps[UMB_MAX_PORTS];
 	unsigned int nb_pcaps;
 	const char *exchanges_path;   /**< JSON lines out, NULL: none */
@@ -101,6 +120,21 @@ struct umb_port {
 
 struct umb_app;
 
+/** Shadow role: the shadow port's receive side, ARP/ND, (later) the peer. */
+struct umb_shadow_ctx {
+	struct umb_app *app;
+	struct umb_neigh *neigh;
+	uint64_t neigh_ctr[UMB_NEIGH_CTR_MAX];
+	uint64_t ctr[UMB_SHADOW_CTR_MAX];
+	uint64_t next_resolve_us;     /**< when to drive the target's resolution */
+	struct rte_ether_addr target_mac;
+	union umb_addr target;        /**< the shadow service (when not "keep") */
+	uint16_t port_id;
+	uint8_t target_af;            /**< 0: keep original destination */
+	uint8_t target_known;
+	int done;
+} __rte_cache_aligned;
+
 /** Receive role: ports -> decode -> shard to reassembly rings. */
 struct umb_rx_ctx {
 	struct umb_app *app;
@@ -121,6 +155,7 @@ struct umb_reasm_ctx {
 	struct rte_ring *out;         /**< to export */
 	struct umb_session_table *sessions;
 	struct umb_session_ctrs sctr;
+	uint32_t share_ppm;           /**< share this table applies */
 	uint64_t ctr[UMB_REASM_CTR_MAX];
 	struct umb_exchange *stage[UMB_STAGE_MAX];
 	uint32_t stage_head, stage_count;
@@ -156,6 +191,7 @@ struct umb_role {
 extern const struct umb_role umb_role_rx;
 extern const struct umb_role umb_role_reasm;
 extern const struct umb_role umb_role_export;
+extern const struct umb_role umb_role_shadow;
 
 /** The roles one lcore runs in turn (run to completion). */
 struct umb_lcore_plan {
@@ -174,6 +210,8 @@ struct umb_app {
 	struct umb_reasm_ctx *reasm[UMB_MAX_REASM];
 	unsigned int nb_reasm;
 	struct umb_export_ctx *exp;
+	struct umb_shadow_ctx *shadow;   /**< NULL without a shadow port */
+	uint32_t share_ppm;           /**< sampling share asked for (telemetry), atomic */
 	struct umb_lcore_plan plans[RTE_MAX_LCORE];
 	unsigned int nb_plans;
 	uint64_t tsc_hz;
@@ -203,6 +241,9 @@ void umb_reasm_stage_record(void *arg, struct umb_exchange *x);
 /* roles.c */
 int umb_lcore_main(void *arg);
 int umb_roles_plan(struct umb_app *app);
+
+/* control.c: live control through DPDK telemetry */
+int umb_control_init(struct umb_app *app);
 
 /* summary.c */
 void umb_summary_print(struct umb_app *app, FILE *f);
