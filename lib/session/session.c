@@ -40,6 +40,7 @@ struct session {
 	uint8_t http_started;
 	uint8_t handshake_seen;            /**< SYN or SYN-ACK seen */
 	uint8_t syn_seen;
+	uint8_t fin_seen;                  /**< unsampled flows: bit per endpoint */
 };
 
 struct umb_session_table {
@@ -314,7 +315,11 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		}
 	}
 	if (!s->sampled) {
-		if (fl & UMB_TCP_RST)
+		/* Not reassembled, but closed as soon as both sides said so, so
+		 * that unsampled flows do not hold table entries until idle. */
+		if (fl & UMB_TCP_FIN)
+			s->fin_seen |= (uint8_t)(1u << sender);
+		if ((fl & UMB_TCP_RST) || s->fin_seen == 3)
 			session_finish(t, f);
 		return;
 	}

@@ -232,6 +232,28 @@ unsampled_flow_gives_nothing(void **state)
 	fixture_free(fx);
 }
 
+/* Unsampled flows are not reassembled, yet close with their FINs, so they
+ * leave the table after the close timeout rather than the idle timeout. */
+static void
+unsampled_flow_closes_on_fins(void **state)
+{
+	struct fixture *fx = fixture_new(64, 0);
+
+	(void)state;
+	handshake(fx, 16);
+	seg(fx, 16, 0, PSH, REQ);
+	seg(fx, 16, 0, ACK | UMB_TCP_FIN, NULL);
+	umb_session_expire(fx->t, fx->now + 2000000, 1000);
+	assert_int_equal(umb_session_flows(fx->t), 1);   /* one FIN: still open */
+	seg(fx, 16, 1, ACK | UMB_TCP_FIN, NULL);
+	/* the expiry above moved the table's clock 2 s on: close happened then */
+	umb_session_expire(fx->t, fx->now + 2000000 + 1500000, 1000);
+	assert_int_equal(umb_session_flows(fx->t), 0);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_ended_closed], 1);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_ended_idle], 0);
+	fixture_free(fx);
+}
+
 static void
 idle_flow_ends_with_no_response(void **state)
 {
@@ -314,6 +336,7 @@ main(void)
 		cmocka_unit_test(synack_alone_names_the_client),
 		cmocka_unit_test(new_syn_after_close_is_a_new_connection),
 		cmocka_unit_test(unsampled_flow_gives_nothing),
+		cmocka_unit_test(unsampled_flow_closes_on_fins),
 		cmocka_unit_test(idle_flow_ends_with_no_response),
 		cmocka_unit_test(full_table_evicts_and_emits),
 		cmocka_unit_test(server_reset_mid_response_is_incomplete),
