@@ -21,7 +21,6 @@
 struct umb_flow_table {
 	struct rte_hash *h;
 	uint8_t *entries;      /**< max_flows entries of entry_size */
-	uint64_t *ctr;
 	uint64_t next_id;
 	uint32_t entry_size;
 	uint32_t max_flows;
@@ -41,7 +40,7 @@ umb_flow_table_create(const struct umb_flow_table_params *p)
 	struct umb_flow_table *t;
 	char name[RTE_HASH_NAMESIZE];
 
-	if (p == NULL || p->name == NULL || p->max_flows < 8 || p->ctr == NULL) {
+	if (p == NULL || p->name == NULL || p->max_flows < 8) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -53,7 +52,6 @@ umb_flow_table_create(const struct umb_flow_table_params *p)
 	}
 	t->entry_size = RTE_ALIGN_CEIL(sizeof(struct umb_flow) + p->data_size, 64);
 	t->max_flows = p->max_flows;
-	t->ctr = p->ctr;
 	t->entries = rte_zmalloc_socket("umb_flow_entries",
 			(size_t)t->entry_size * p->max_flows, RTE_CACHE_LINE_SIZE,
 			p->socket_id);

@@ -103,7 +103,6 @@ struct umb_flow_table_params {
 	uint32_t max_flows;   /**< flow cap (>= 8) */
 	uint32_t data_size;   /**< bytes of caller data per flow */
 	int socket_id;
-	uint64_t *ctr;        /**< UMB_FLOW_CTR_MAX counters of the owner lcore */
 };
 
 /** Create a table. NULL with rte_errno (EINVAL, ENOMEM, EEXIST) on failure. */

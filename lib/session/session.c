@@ -180,10 +180,9 @@ session_finish(struct umb_session_table *t, struct umb_flow *f)
 	if (s->sampled) {
 		umb_tcp_stream_end(&t->tcp, &s->stream[0], t->now_us, f);
 		umb_tcp_stream_end(&t->tcp, &s->stream[1], t->now_us, f);
+		/* stream_end freed every chunk already */
 		if (s->http_started)
 			umb_http_conn_end(&s->http, t->now_us);
-		umb_tcp_stream_release(&t->tcp, &s->stream[0]);
-		umb_tcp_stream_release(&t->tcp, &s->stream[1]);
 	}
 	if (s->state != FLOW_CLOSED) {
 		s->state = FLOW_CLOSED;
@@ -422,7 +421,6 @@ umb_session_create(const struct umb_session_params *p,
 		.max_flows = p->max_flows,
 		.data_size = sizeof(struct session),
 		.socket_id = p->socket_id,
-		.ctr = ctrs->flow,
 	};
 	t->flows = umb_flow_table_create(&fp);
 	if (t->flows == NULL)

@@ -169,7 +169,6 @@ seed_changes_the_sample(void **state)
 
 struct table_fixture {
 	struct umb_flow_table *t;
-	uint64_t ctr[UMB_FLOW_CTR_MAX];
 };
 
 static struct umb_flow_key
@@ -187,7 +186,7 @@ table_insert_lookup_remove(void **state)
 {
 	static struct table_fixture fx;
 	struct umb_flow_table_params tp = { .name = "t_ilr", .max_flows = 1024,
-		.data_size = 100, .socket_id = 0, .ctr = fx.ctr };
+		.data_size = 100, .socket_id = 0 };
 	struct umb_flow_key k;
 
 	(void)state;
@@ -228,7 +227,7 @@ evict_candidate_is_old(void **state)
 {
 	static struct table_fixture fx;
 	struct umb_flow_table_params tp = { .name = "t_ev", .max_flows = 256,
-		.data_size = 0, .socket_id = 0, .ctr = fx.ctr };
+		.data_size = 0, .socket_id = 0 };
 	uint64_t worst = 0;
 
 	(void)state;
@@ -263,7 +262,7 @@ scan_is_bounded_and_resumes(void **state)
 {
 	static struct table_fixture fx;
 	struct umb_flow_table_params tp = { .name = "t_scan", .max_flows = 512,
-		.data_size = 8, .socket_id = 0, .ctr = fx.ctr };
+		.data_size = 8, .socket_id = 0 };
 	unsigned int visited = 0, removed = 0;
 
 	(void)state;
@@ -286,9 +285,8 @@ scan_is_bounded_and_resumes(void **state)
 static void
 bad_params_are_refused(void **state)
 {
-	uint64_t ctr[UMB_FLOW_CTR_MAX];
 	struct umb_flow_table_params tp = { .name = "t_bad", .max_flows = 2,
-		.data_size = 8, .socket_id = 0, .ctr = ctr };
+		.data_size = 8, .socket_id = 0 };
 
 	(void)state;
 	assert_null(umb_flow_table_create(&tp));
