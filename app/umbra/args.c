@@ -20,7 +20,7 @@ enum {
 	OPT_PCAP = 256, OPT_EXCHANGES, OPT_SUMMARY_JSON, OPT_ROLES, OPT_LCORES,
 	OPT_MAX_FLOWS, OPT_REASM_MEMCAP, OPT_STREAM_CAP, OPT_RECORDS, OPT_MBUFS,
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
-	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG,
+	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG, OPT_RESPONDER, OPT_DURATION,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +42,8 @@ static const struct option long_opts[] = {
 	{ "sample-seed", required_argument, NULL, OPT_SEED },
 	{ "no-midstream", no_argument, NULL, OPT_NO_MIDSTREAM },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "bench-responder", no_argument, NULL, OPT_RESPONDER },
+	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,7 +76,10 @@ umb_args_usage(const char *prog)
 "  --sample-share PCT     percent of flows followed, 0-100 (default 100)\n"
 "  --sample-seed N        sampling seed (default 0)\n"
 "  --no-midstream         ignore flows whose handshake was not seen\n"
-"  --quiet                no summary on stdout\n",
+"  --quiet                no summary on stdout\n"
+"  --duration SEC         live: stop by itself after SEC seconds (as on SIGINT)\n"
+"  --bench-responder      benchmark only (--config): an in-process minimal\n"
+"                         shadow answers every frame umbra sends (scripts/bench-mirror)\n",
 		prog, prog);
 }
 
@@ -248,6 +253,19 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 			break;
 		case OPT_NO_MIDSTREAM: o->midstream = 0; break;
 		case OPT_QUIET: o->quiet = 1; break;
+		case OPT_RESPONDER: o->responder = 1; break;
+		case OPT_DURATION: {
+			char *end;
+			double d = strtod(optarg, &end);
+
+			if (*end != '\0' || !(d > 0 && d <= 1e6)) {
+				fprintf(stderr, "--duration: '%s' is not a number of seconds\n",
+						optarg);
+				return -1;
+			}
+			o->duration_us = (uint64_t)(d * 1e6);
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			umb_args_usage(argv[0]);

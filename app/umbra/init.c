@@ -17,6 +17,8 @@
 #include "umbra.h"
 
 #define RX_DESC 1024
+#define PEER_POOL 8191      /* frames toward the shadow in flight */
+#define PEER_BUF_MBUFS 8192 /* send-buffer memcap per reassembly lcore (2 KiB each) */
 
 /* net_pcap hands over bare frames: the framing comes from the file. */
 static int
@@ -124,6 +126,7 @@ init_shadow(struct umb_app *app, const struct umb_port_conf *pc,
 	}
 	nc.vlan = pc->vlan;
 	nc.ctr = sh->neigh_ctr;
+	sh->mac = nc.mac;
 	sh->neigh = umb_neigh_create(&nc, rte_eth_dev_socket_id(port->port_id));
 	if (sh->neigh == NULL) {
 		fprintf(stderr, "%s: [shadow]: neighbour table: %s\n", pc->file,
@@ -134,6 +137,8 @@ init_shadow(struct umb_app *app, const struct umb_port_conf *pc,
 	if (!pc->next_hop_resolve) {
 		sh->target_mac = pc->next_hop_mac;
 		sh->target_known = 1;
+		__atomic_store_n(&sh->next_hop, UMB_NEXT_HOP_KNOWN |
+				umb_mac_word(&sh->target_mac), __ATOMIC_RELEASE);
 	} else if (pc->has_ipv4 && !pc->target_ipv4_keep) {
 		sh->target_af = 4;
 		memcpy(sh->target.b, &pc->target_ipv4, 4);
@@ -173,7 +178,89 @@ init_config_ports(struct umb_app *app)
 	if (rc == 0)
 		rc = init_shadow(app, shp, &shadow_port);
 	app->ts_dynfield = -1;
-	return rc;
+	if (rc != 0)
+		return rc;
+	app->peer_pool = rte_pktmbuf_pool_create("umb_peer_tx", PEER_POOL, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(shadow_port.port_id));
+	if (app->peer_pool == NULL) {
+		fprintf(stderr, "shadow frame pool: %s\n", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	if (app->opt.responder) {
+		struct umb_responder_params rp = {
+			.pool = app->mbuf_pool,
+			.reply_http = 1,
+		};
+
+		app->shadow->responder = umb_responder_create(&rp, rte_socket_id());
+		if (app->shadow->responder == NULL) {
+			fprintf(stderr, "responder: %s\n", rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	return 0;
+}
+
+/* The allowlist as a bit per llhttp method. */
+static uint64_t
+methods_mask(const struct umb_launch_conf *c)
+{
+	uint64_t mask = 0;
+
+	for (unsigned int i = 0; i < c->nb_methods; i++) {
+#define UMB_METHOD_BIT_(num, name, string) \
+		if ((num) < 64 && strcmp(#string, c->methods[i]) == 0) \
+			mask |= 1ULL << (num);
+		HTTP_ALL_METHOD_MAP(UMB_METHOD_BIT_)
+#undef UMB_METHOD_BIT_
+	}
+	return mask;
+}
+
+/* The shadow peer of reassembly lcore @p idx, from the launch file. */
+static void
+peer_params(const struct umb_app *app, unsigned int idx,
+		struct umb_reasm_ctx *r, struct umb_peer_ctx_params *pp)
+{
+	const struct umb_launch_conf *c = app->opt.conf;
+	const struct umb_port_conf *pc = &c->ports[c->shadow_port];
+	unsigned int n = app->nb_reasm;
+
+	memset(pp, 0, sizeof(*pp));
+	pp->socket_id = rte_socket_id();
+	pp->src_mac = app->shadow->mac;
+	if (pc->has_ipv4) {
+		memcpy(pp->src4.b, &pc->ipv4, 4);
+		pp->has_src4 = 1;
+		if (!pc->target_ipv4_keep) {
+			memcpy(pp->target4.b, &pc->target_ipv4, 4);
+			pp->has_target4 = 1;
+		}
+	}
+	if (pc->has_ipv6) {
+		memcpy(pp->src6.b, pc->ipv6, 16);
+		pp->has_src6 = 1;
+		if (!pc->target_ipv6_keep) {
+			memcpy(pp->target6.b, pc->target_ipv6, 16);
+			pp->has_target6 = 1;
+		}
+	}
+	pp->vlan = pc->vlan;
+	pp->mtu = pc->mtu;
+	pp->target_port = pc->target_port;
+	pp->sport_min = pc->src_port_min;
+	pp->sport_max = pc->src_port_max;
+	pp->ctx_index = (uint16_t)idx;
+	pp->nb_ctx = (uint16_t)n;
+	pp->max_conns = RTE_MAX(c->max_sessions / n, 1u);
+	pp->held_bytes = c->held_bytes_per_session;
+	pp->buf_mbufs = PEER_BUF_MBUFS;
+	pp->new_per_sec = (double)c->new_sessions_per_sec / n;
+	pp->burst = RTE_MAX(c->session_burst / n, 1u);
+	pp->idle_timeout_us = c->shadow_idle_timeout_us;
+	pp->tx_pool = app->peer_pool;
+	pp->tx = umb_reasm_peer_tx;
+	pp->tx_arg = r;
 }
 
 int
@@ -275,6 +362,21 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		fprintf(stderr, "rings: %s\n", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	struct umb_peer_ctx_params pp;
+
+	if (app->shadow != NULL) {
+		snprintf(name, sizeof(name), "umb_sh2reasm%u", idx);
+		r->sh_in = rte_ring_create(name, o->ring_size, socket,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "umb_reasm2sh%u", idx);
+		r->sh_out = rte_ring_create(name, o->ring_size, socket,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->sh_in == NULL || r->sh_out == NULL) {
+			fprintf(stderr, "rings: %s\n", rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		peer_params(app, idx, r, &pp);
+	}
 	snprintf(name, sizeof(name), "umb_ses%u", idx);
 	struct umb_session_params sp = {
 		.name = name,
@@ -291,6 +393,10 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		.midstream = o->midstream,
 		.emit = umb_reasm_stage_record,
 		.emit_arg = r,
+		.peer = app->shadow != NULL ? &pp : NULL,
+		.allowed_methods = o->conf != NULL ? methods_mask(o->conf) : 0,
+		.shadow_response_timeout_us = o->conf != NULL ?
+			o->conf->shadow_response_timeout_us : 0,
 	};
 	r->sessions = umb_session_create(&sp, &r->sctr);
 	if (r->sessions == NULL) {
@@ -348,6 +454,7 @@ umb_fini(struct umb_app *app)
 {
 	if (app->shadow != NULL) {
 		umb_neigh_free(app->shadow->neigh);
+		umb_responder_free(app->shadow->responder);
 		rte_eth_dev_stop(app->shadow->port_id);
 		rte_eth_dev_close(app->shadow->port_id);
 		rte_free(app->shadow);
@@ -362,6 +469,16 @@ umb_fini(struct umb_app *app)
 		umb_session_free(r->sessions);
 		rte_ring_free(r->in);
 		rte_ring_free(r->out);
+		if (r->sh_in != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(r->sh_in, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			while (rte_ring_dequeue(r->sh_out, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+		}
+		rte_ring_free(r->sh_in);
+		rte_ring_free(r->sh_out);
 		rte_free(r);
 	}
 	for (unsigned int i = 0; i < app->nb_ports; i++) {
@@ -370,5 +487,6 @@ umb_fini(struct umb_app *app)
 	}
 	rte_free(app->rx);
 	rte_free(app->exp);
+	rte_mempool_free(app->peer_pool);
 	rte_mempool_free(app->mbuf_pool);
 }

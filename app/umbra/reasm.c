@@ -52,6 +52,67 @@ flush_stage(struct umb_reasm_ctx *r)
 	}
 }
 
+/* Hand the frames built toward the shadow to the shadow role. */
+static void
+flush_tx(struct umb_reasm_ctx *r)
+{
+	unsigned int n;
+
+	if (r->nb_tx == 0)
+		return;
+	n = rte_ring_sp_enqueue_burst(r->sh_out, (void **)r->tx, r->nb_tx, NULL);
+	if (n < r->nb_tx) {
+		/* Never wait on another core: drop, the peer retransmits. */
+		rte_pktmbuf_free_bulk(r->tx + n, r->nb_tx - n);
+		UMB_CTR_ADD(r->ctr, UMB_REASM_shadow_tx_ring_full, r->nb_tx - n);
+	}
+	r->nb_tx = 0;
+}
+
+/* Peer transmit callback: a frame toward the shadow. */
+void
+umb_reasm_peer_tx(void *arg, struct rte_mbuf *m)
+{
+	struct umb_reasm_ctx *r = arg;
+
+	r->tx[r->nb_tx++] = m;
+	if (r->nb_tx == UMB_BURST)
+		flush_tx(r);
+}
+
+/* The shadow's segments for this lcore's shadow sessions. */
+static unsigned int
+poll_shadow(struct umb_reasm_ctx *r)
+{
+	struct umb_app *app = r->app;
+	struct rte_mbuf *bufs[UMB_BURST];
+	uint64_t hop = __atomic_load_n(&app->shadow->next_hop, __ATOMIC_ACQUIRE);
+	unsigned int n;
+
+	if (unlikely(hop != r->next_hop)) {
+		struct rte_ether_addr mac;
+
+		umb_word_mac(hop, &mac);
+		umb_session_set_next_hop(r->sessions,
+				(hop & UMB_NEXT_HOP_KNOWN) ? &mac : NULL);
+		r->next_hop = hop;
+	}
+	n = rte_ring_sc_dequeue_burst(r->sh_in, (void **)bufs, UMB_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct umb_pkt *p = rte_mbuf_to_priv(bufs[i]);
+		const uint8_t *payload = NULL;
+
+		UMB_CTR_INC(r->ctr, UMB_REASM_shadow_segments);
+		if (p->payload_len > 0)
+			payload = rte_pktmbuf_read(bufs[i], p->payload_off,
+					p->payload_len, r->scratch);
+		umb_session_shadow_packet(r->sessions, p, payload);
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(bufs, n);
+	return n;
+}
+
 static void
 handle_segment(struct umb_reasm_ctx *r, struct rte_mbuf *m)
 {
@@ -74,7 +135,7 @@ reasm_poll(void *arg)
 	struct umb_reasm_ctx *r = arg;
 	struct umb_app *app = r->app;
 	struct rte_mbuf *bufs[UMB_BURST];
-	unsigned int n = 0;
+	unsigned int n = 0, k = 0;
 
 	flush_stage(r);
 	if (r->done)
@@ -86,15 +147,18 @@ reasm_poll(void *arg)
 		umb_session_set_share(r->sessions, share);
 		r->share_ppm = share;
 	}
+	if (r->sh_in != NULL)
+		n += poll_shadow(r);
 	if (r->stage_count < UMB_STAGE_HIGH) {
-		n = rte_ring_sc_dequeue_burst(r->in, (void **)bufs, UMB_BURST, NULL);
-		for (unsigned int i = 0; i < n; i++) {
-			if (i + 1 < n)
+		k = rte_ring_sc_dequeue_burst(r->in, (void **)bufs, UMB_BURST, NULL);
+		for (unsigned int i = 0; i < k; i++) {
+			if (i + 1 < k)
 				rte_prefetch0(rte_mbuf_to_priv(bufs[i + 1]));
 			handle_segment(r, bufs[i]);
 		}
-		if (n > 0)
-			rte_pktmbuf_free_bulk(bufs, n);
+		if (k > 0)
+			rte_pktmbuf_free_bulk(bufs, k);
+		n += k;
 	}
 
 	if (++r->polls % EXPIRE_EVERY == 0 || n == 0) {
@@ -107,9 +171,12 @@ reasm_poll(void *arg)
 
 	if (n == 0 && !r->flushed && umb_role_rx.done(app->rx) &&
 			rte_ring_empty(r->in)) {
+		/* Shadow sessions still open are reset (RST) here. */
 		umb_session_flush(r->sessions, umb_session_now(r->sessions));
 		r->flushed = 1;
 	}
+	if (r->sh_out != NULL)
+		flush_tx(r);
 	flush_stage(r);
 	if (r->flushed && r->stage_count == 0)
 		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);

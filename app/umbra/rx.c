@@ -203,6 +203,10 @@ rx_poll(void *arg)
 	 * so a pending array can never overflow. */
 	if (any_pending(rx))
 		return 0;
+	if (unlikely(app->opt.duration_us != 0) &&
+			(rte_rdtsc() - app->run_start_tsc) * 1000000ULL / app->tsc_hz >=
+			app->opt.duration_us)
+		__atomic_store_n(&app->quit, 1, __ATOMIC_RELAXED);
 	if (umb_quit(app)) {
 		for (unsigned int i = 0; i < app->nb_ports; i++) {
 			struct umb_port *port = &app->ports[i];

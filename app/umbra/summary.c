@@ -24,6 +24,9 @@ struct totals {
 	uint64_t exp[UMB_EXPORT_CTR_MAX];
 	uint64_t shadow[UMB_SHADOW_CTR_MAX];
 	uint64_t neigh[UMB_NEIGH_CTR_MAX];
+	uint64_t mirror[UMB_MIRROR_CTR_MAX];
+	uint64_t peer[UMB_PEER_CONN_CTR_MAX];
+	uint64_t responder[UMB_RESPONDER_CTR_MAX];
 };
 
 /* Every counter group of the summary, in print order, and where its sums
@@ -42,6 +45,9 @@ static const struct {
 	{ &umb_export_ctr_group, offsetof(struct totals, exp) },
 	{ &umb_shadow_ctr_group, offsetof(struct totals, shadow) },
 	{ &umb_neigh_ctr_group, offsetof(struct totals, neigh) },
+	{ &umb_mirror_ctr_group, offsetof(struct totals, mirror) },
+	{ &umb_peer_conn_ctr_group, offsetof(struct totals, peer) },
+	{ &umb_responder_ctr_group, offsetof(struct totals, responder) },
 };
 
 static void
@@ -55,6 +61,10 @@ sum_totals(struct umb_app *app, struct totals *t)
 	memcpy(t->exp, app->exp->ctr, sizeof(t->exp));
 	memset(t->shadow, 0, sizeof(t->shadow));
 	memset(t->neigh, 0, sizeof(t->neigh));
+	memset(t->responder, 0, sizeof(t->responder));
+	if (app->shadow != NULL && app->shadow->responder != NULL)
+		memcpy(t->responder, umb_responder_counters(app->shadow->responder),
+				sizeof(t->responder));
 	if (app->shadow != NULL) {
 		memcpy(t->shadow, app->shadow->ctr, sizeof(t->shadow));
 		memcpy(t->neigh, app->shadow->neigh_ctr, sizeof(t->neigh));
@@ -69,6 +79,10 @@ sum_totals(struct umb_app *app, struct totals *t)
 	umb_ctr_sum(&umb_outcome_ctr_group, a, n, t->outcome);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->ctr;
 	umb_ctr_sum(&umb_reasm_ctr_group, a, n, t->reasm);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.mirror;
+	umb_ctr_sum(&umb_mirror_ctr_group, a, n, t->mirror);
+	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.peer;
+	umb_ctr_sum(&umb_peer_conn_ctr_group, a, n, t->peer);
 }
 
 static uint64_t

@@ -18,8 +18,10 @@
 #include "umb_export.h"
 #include "umb_packet.h"
 #include "umb_peer.h"
+#include "umb_peer_conn.h"
 #include "umb_session.h"
 #include "umb_stats.h"
+#include "responder.h"
 
 #define UMB_MAX_PORTS 32
 #define UMB_MAX_REASM 16
@@ -44,6 +46,8 @@ enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
 /* Reassembly role counters beyond the session's (group "reasm"). */
 #define UMB_REASM_COUNTERS(X) \
 	X(segments, "segments handled") \
+	X(shadow_segments, "segments from the shadow handled (the shadow peer)") \
+	X(shadow_tx_ring_full, "frames toward the shadow dropped: ring to the shadow role full") \
 	X(payload_copied, "segments whose payload spanned mbuf segments (copied)") \
 	X(records_staged, "exchange records handed to export") \
 	X(records_dropped, "records dropped: export staging full")
@@ -71,7 +75,10 @@ extern const struct umb_ctr_group umb_export_ctr_group;
 	X(rx, "frames received on the shadow port") \
 	X(tx, "frames sent on the shadow port") \
 	X(tx_drops, "frames the shadow port would not take (freed)") \
-	X(not_neighbour, "frames that are not ARP/ND (for the TCP peer, not built yet)") \
+	X(tcp_to_peer, "TCP segments handed to the shadow peer of their lcore") \
+	X(peer_ring_full, "TCP segments dropped: ring to the reassembly lcore full") \
+	X(not_ours, "frames neither ARP/ND nor TCP to umbra's SNAT ports (dropped)") \
+	X(responder_frames, "benchmark: answers of the in-process responder") \
 	X(target_resolved, "times the shadow's MAC became known") \
 	X(target_unreachable, "resolutions of the shadow's MAC that failed")
 
@@ -104,6 +111,8 @@ struct umb_options {
 	int midstream;
 	int quiet;                    /**< no summary on stdout */
 	int backpressure;             /**< never drop between roles (offline) */
+	int responder;                /**< benchmark: in-process shadow responder */
+	uint64_t duration_us;         /**< --duration: stop after this long, 0: never */
 };
 
 /** A receive port. */
@@ -129,11 +138,19 @@ struct umb_shadow_ctx {
 	uint64_t next_resolve_us;     /**< when to drive the target's resolution */
 	struct rte_ether_addr target_mac;
 	union umb_addr target;        /**< the shadow service (when not "keep") */
+	struct rte_ether_addr mac;    /**< umbra's MAC on the shadow link */
+	uint64_t next_hop;            /**< published to reasm: NEXT_HOP_KNOWN | MAC (atomic) */
+	struct umb_responder *responder; /**< benchmark mode, NULL otherwise */
+	struct rte_mbuf *tx[UMB_BURST];
+	uint16_t nb_tx;
 	uint16_t port_id;
 	uint8_t target_af;            /**< 0: keep original destination */
 	uint8_t target_known;
 	int done;
 } __rte_cache_aligned;
+
+/** umb_shadow_ctx.next_hop: the MAC in the low 48 bits is valid. */
+#define UMB_NEXT_HOP_KNOWN (1ULL << 63)
 
 /** Receive role: ports -> decode -> shard to reassembly rings. */
 struct umb_rx_ctx {
@@ -153,6 +170,11 @@ struct umb_reasm_ctx {
 	unsigned int idx;
 	struct rte_ring *in;          /**< from rx */
 	struct rte_ring *out;         /**< to export */
+	struct rte_ring *sh_in;       /**< shadow role -> this lcore: the shadow's segments */
+	struct rte_ring *sh_out;      /**< this lcore -> shadow role: frames toward the shadow */
+	struct rte_mbuf *tx[UMB_BURST];
+	uint16_t nb_tx;
+	uint64_t next_hop;            /**< last UMB_NEXT_HOP word applied */
 	struct umb_session_table *sessions;
 	struct umb_session_ctrs sctr;
 	uint32_t share_ppm;           /**< share this table applies */
@@ -206,6 +228,7 @@ struct umb_app {
 	struct umb_port ports[UMB_MAX_PORTS];
 	unsigned int nb_ports;
 	struct rte_mempool *mbuf_pool;
+	struct rte_mempool *peer_pool;   /**< frames toward the shadow */
 	struct umb_rx_ctx *rx;
 	struct umb_reasm_ctx *reasm[UMB_MAX_REASM];
 	unsigned int nb_reasm;
@@ -235,8 +258,9 @@ int umb_init_ports(struct umb_app *app);
 int umb_init_roles(struct umb_app *app);
 void umb_fini(struct umb_app *app);
 
-/* reasm.c: the session table's emit callback */
+/* reasm.c: the session table's emit and shadow transmit callbacks */
 void umb_reasm_stage_record(void *arg, struct umb_exchange *x);
+void umb_reasm_peer_tx(void *arg, struct rte_mbuf *m);
 
 /* roles.c */
 int umb_lcore_main(void *arg);
@@ -255,6 +279,24 @@ umb_now_us(const struct umb_app *app)
 {
 	return app->start_wall_us +
 		(rte_rdtsc() - app->start_tsc) * 1000000ULL / app->tsc_hz;
+}
+
+/** A MAC as the low 48 bits of a word (for an atomic hand-off). */
+static inline uint64_t
+umb_mac_word(const struct rte_ether_addr *m)
+{
+	uint64_t w = 0;
+
+	for (int i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		w = w << 8 | m->addr_bytes[i];
+	return w;
+}
+
+static inline void
+umb_word_mac(uint64_t w, struct rte_ether_addr *m)
+{
+	for (int i = RTE_ETHER_ADDR_LEN - 1; i >= 0; i--, w >>= 8)
+		m->addr_bytes[i] = (uint8_t)w;
 }
 
 /** True when an lcore should stop everything (signal). */

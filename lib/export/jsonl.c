@@ -63,6 +63,30 @@ umb_exchange_to_json(const struct umb_exchange *x)
 	add_delta_us(o, "ttfb_us", x->req_last_us, x->resp_first_us);
 	add_delta_us(o, "ttlb_us", x->req_last_us,
 			(x->flags & UMB_X_RESP_DONE) ? x->resp_last_us : 0);
+	if (x->flags & UMB_X_MIRRORED) {
+		/* The shadow's side; its timings count from the moment umbra
+		 * sent the request's last byte to the shadow. */
+		if (x->shadow_status >= 0)
+			cJSON_AddNumberToObject(o, "shadow_status", x->shadow_status);
+		else
+			cJSON_AddNullToObject(o, "shadow_status");
+		add_delta_us(o, "shadow_ttfb_us", x->shadow_sent_us,
+				(x->flags & UMB_X_SHADOW_BEGUN) ? x->shadow_first_us : 0);
+		add_delta_us(o, "shadow_ttlb_us", x->shadow_sent_us,
+				(x->flags & UMB_X_SHADOW_DONE) ? x->shadow_last_us : 0);
+		if (x->flags & (UMB_X_SHADOW_BEGUN | UMB_X_SHADOW_DONE))
+			cJSON_AddNumberToObject(o, "shadow_resp_body_bytes",
+					(double)x->shadow_body_bytes);
+		else
+			cJSON_AddNullToObject(o, "shadow_resp_body_bytes");
+		if (x->flags & UMB_X_SHADOW_HASH) {
+			snprintf(hash, sizeof(hash), "%016" PRIx64,
+					x->shadow_body_hash);
+			cJSON_AddStringToObject(o, "shadow_resp_body_hash", hash);
+		} else {
+			cJSON_AddNullToObject(o, "shadow_resp_body_hash");
+		}
+	}
 	cJSON_AddStringToObject(o, "outcome", umb_outcome_name(x->outcome));
 	cJSON_AddBoolToObject(o, "midstream", !!(x->flags & UMB_X_MIDSTREAM));
 	cJSON_AddBoolToObject(o, "pipelined", !!(x->flags & UMB_X_PIPELINED));

@@ -188,7 +188,7 @@ static void
 x_release(struct umb_http_conn *c, struct umb_exchange *x)
 {
 	if (x == NULL || x == c->cur_req || x == c->cur_resp ||
-			fifo_holds(c, x))
+			(x->flags & UMB_X_SHADOW_WAIT) || fifo_holds(c, x))
 		return;
 	x_emit(c, x);
 }
@@ -206,6 +206,8 @@ x_finish_now(struct umb_http_conn *c, struct umb_exchange *x,
 		c->cur_req = NULL;
 	if (c->cur_resp == x)
 		c->cur_resp = NULL;
+	if (x->flags & UMB_X_SHADOW_WAIT)
+		return; /* the shadow side emits it when its answer ends */
 	x_emit(c, x);
 }
 
@@ -225,8 +227,15 @@ x_start(struct umb_http_conn *c, struct umb_exchange *x)
 	x->af = c->af;
 	x->outcome = UMB_OUTCOME_complete;
 	x->status = -1;
+	x->shadow_status = -1;
 	x->flags = c->flags;
 	x->index = c->nb_requests;
+	if (c->mirror != NULL && c->mirror->accepting) {
+		x->flags |= UMB_X_MIRRORED;
+	} else if (c->mirror_ended) {
+		x->flags |= UMB_X_MIRRORED;
+		x_worsen(x, (enum umb_outcome)c->mirror_ended);
+	}
 }
 
 static void
@@ -257,6 +266,99 @@ go_unsupported(struct umb_http_conn *c, struct umb_exchange *x)
 	x_finish_now(c, x, UMB_OUTCOME_unsupported);
 }
 
+/* ---- the shadow side: requests ------------------------------------------- */
+
+/* umb_http_side.mirror of the request side: what the message is to the mirror. */
+enum {
+	MSG_MIRROR_NONE = 0, /* its method has not started yet */
+	MSG_MIRROR_ENTRY,    /* it is the newest entry of the shadow FIFO */
+	MSG_MIRROR_SKIP,     /* not tracked (mirror off, stopped, full) */
+	MSG_MIRROR_END,      /* complete: feed() records where it ended */
+};
+
+static inline struct umb_http_mreq *
+mq_at(struct umb_http_mirror *m, unsigned int i)
+{
+	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
+}
+
+static inline const struct umb_http_mreq *
+mq_at_c(const struct umb_http_mirror *m, unsigned int i)
+{
+	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
+}
+
+/* Nothing from @p off on may reach the shadow; requests there end with @p why. */
+static void
+mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why)
+{
+	if (off < c->mirror->stop_at) {
+		c->mirror->stop_at = off;
+		c->mirror->stop_why = (uint8_t)why;
+	}
+}
+
+/* Offset after the last byte known to belong to a complete, tracked request. */
+static uint64_t
+mirror_safe_end(const struct umb_http_conn *c)
+{
+	const struct umb_http_mirror *m = c->mirror;
+	const struct umb_http_mreq *e;
+
+	if (m->count == 0)
+		return m->done_end;
+	e = mq_at_c(m, m->count - 1);
+	return e->end != UINT64_MAX ? e->end : e->start;
+}
+
+/* The first byte of a request's method: it joins the shadow FIFO. */
+static void
+mirror_req_start(struct umb_http_conn *c, const char *at)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
+	struct umb_http_mreq *e;
+	uint64_t off;
+
+	s->mirror = MSG_MIRROR_SKIP;
+	if (m == NULL || !m->accepting || m->buf == NULL)
+		return;
+	off = m->base + (uint64_t)((const uint8_t *)at - m->buf);
+	if (m->count >= UMB_HTTP_PIPELINE_MAX) {
+		CTR_INC(c, mirror_overflow);
+		mirror_stop(c, off, UMB_OUTCOME_capped);
+		if (c->cur_req != NULL)
+			x_worsen(c->cur_req, UMB_OUTCOME_capped);
+		return;
+	}
+	e = mq_at(m, m->count);
+	m->count++;
+	memset(e, 0, sizeof(*e));
+	e->x = c->cur_req;
+	e->start = off;
+	e->end = UINT64_MAX;
+	e->pipelined = s->mpipelined;
+	if (e->x != NULL)
+		e->x->flags |= UMB_X_SHADOW_WAIT;
+	s->mirror = MSG_MIRROR_ENTRY;
+}
+
+/* The request being parsed is broken: it must not reach the shadow. */
+static void
+mirror_req_broken(struct umb_http_conn *c)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
+
+	if (m == NULL || !m->accepting)
+		return;
+	if (s->mirror == MSG_MIRROR_ENTRY && m->count > 0)
+		mq_at(m, m->count - 1)->verdict = UMB_MREQ_DENIED;
+	else
+		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
+	s->mirror = MSG_MIRROR_SKIP;
+}
+
 /* ---- request callbacks ---------------------------------------------------- */
 
 static int
@@ -282,6 +384,8 @@ req_message_begin(llhttp_t *p)
 	 * req_method_complete); garbage gives its slot back. */
 	s->counted = 0;
 	s->no_record = NO_RECORD_NONE;
+	s->mirror = MSG_MIRROR_NONE;
+	s->mpipelined = c->count > 0 && !c->resp_after_gap;
 	if (c->count >= UMB_HTTP_PIPELINE_MAX) {
 		s->no_record = NO_RECORD_OVERFLOW;
 		c->nb_requests++;
@@ -323,6 +427,14 @@ req_method_complete(llhttp_t *p)
 		else if (s->no_record == NO_RECORD_POOL_EMPTY)
 			CTR_INC(c, record_pool_empty);
 	}
+	if (s->mirror == MSG_MIRROR_ENTRY && c->mirror != NULL) {
+		struct umb_http_mreq *e = mq_at(c->mirror, c->mirror->count - 1);
+
+		e->method = p->method;
+		e->verdict = p->method < 64 &&
+			(c->ctx->allowed_methods >> p->method) & 1 ?
+			UMB_MREQ_ALLOWED : UMB_MREQ_DENIED;
+	}
 	if (x == NULL)
 		return 0;
 	m = llhttp_method_name((llhttp_method_t)p->method);
@@ -330,6 +442,17 @@ req_method_complete(llhttp_t *p)
 	memcpy(x->method, m, n);
 	x->method[n] = '\0';
 	x->method_len = n;
+	return 0;
+}
+
+static int
+req_method(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_http_conn *c = conn_of(p);
+
+	RTE_SET_USED(n);
+	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_NONE)
+		mirror_req_start(c, at);
 	return 0;
 }
 
@@ -484,11 +607,19 @@ req_message_complete(llhttp_t *p)
 		c->cur_req = NULL;
 		x_release(c, x);
 	}
+	if (s->mirror == MSG_MIRROR_ENTRY && c->mirror != NULL &&
+			c->mirror->buf != NULL) {
+		/* Pause so that feed() learns where the request ended. */
+		mq_at(c->mirror, c->mirror->count - 1)->ready_us = c->now_us;
+		s->mirror = MSG_MIRROR_END;
+		return HPE_PAUSED;
+	}
 	return 0;
 }
 
 static const llhttp_settings_t req_settings = {
 	.on_message_begin = req_message_begin,
+	.on_method = req_method,
 	.on_url = req_url,
 	.on_header_field = req_header_field,
 	.on_header_value = req_header_value,
@@ -719,6 +850,329 @@ static const llhttp_settings_t resp_settings = {
 	.on_chunk_complete = resp_chunk_complete,
 };
 
+/* ---- the shadow side: answers ------------------------------------------- */
+
+#define SH_INTERIM 0x1 /* this shadow message is a 1xx interim response */
+#define SH_CARRY   0x2 /* an interim ended: the next message answers the same request */
+#define SH_PAIRED  0x4 /* the message answers the FIFO's head */
+
+/* Release what the FIFO held and forget every entry. */
+static void
+mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	while (m->count > 0) {
+		struct umb_http_mreq *e = mq_at(m, 0);
+		struct umb_exchange *x = e->x;
+
+		m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+		m->count--;
+		if (x == NULL)
+			continue;
+		if (why != UMB_OUTCOME_complete)
+			x_worsen(x, why);
+		x->flags &= ~UMB_X_SHADOW_WAIT;
+		x_release(c, x);
+	}
+	m->answered = 0;
+	m->cur = NULL;
+	m->hflags = 0;
+	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
+			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
+		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+}
+
+void
+umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
+		uint64_t ts_us)
+{
+	struct umb_http_mirror *m;
+
+	if (unlikely(c == NULL) || c->mirror == NULL)
+		return;
+	m = c->mirror;
+	c->now_us = ts_us;
+	mirror_drop_all(c, why);
+	m->active = 0;
+	m->accepting = 0;
+	if (why != UMB_OUTCOME_complete && c->mirror_ended == 0)
+		c->mirror_ended = (uint8_t)why;
+	c->side[UMB_HTTP_SHADOW].state = ST_DEAD;
+	c->mirror = NULL; /* its owner may reuse it now */
+}
+
+/* The shadow's bytes cannot be paired any more: the mirror ends. */
+static void
+mirror_fail(struct umb_http_conn *c)
+{
+	c->mirror_failed = 1;
+	umb_http_mirror_end(c, UMB_OUTCOME_shadow_error, c->now_us);
+}
+
+static int
+sresp_message_begin(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_SHADOW];
+	struct umb_http_mreq *e;
+
+	s->state = ST_MSG;
+	m->in_body = 0;
+	XXH64_reset(&m->hash, 0);
+	if (m->hflags & SH_CARRY) {
+		m->hflags = SH_PAIRED;
+	} else {
+		if (m->answered >= m->count) {
+			/* e.g. a 408 the shadow sends before closing an idle connection */
+			CTR_INC(c, shadow_orphans);
+			m->hflags = 0;
+			m->cur = NULL;
+			return 0;
+		}
+		e = mq_at(m, m->answered);
+		e->begun = 1;
+		m->answered++;
+		m->cur = e->x;
+		m->hflags = SH_PAIRED;
+	}
+	if (m->cur != NULL) {
+		m->cur->flags |= UMB_X_SHADOW_BEGUN;
+		m->cur->shadow_first_us = c->now_us;
+	}
+	return 0;
+}
+
+static int
+sresp_headers_complete(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_exchange *x = m->cur;
+	int status = p->status_code;
+	uint8_t method = HTTP_GET;
+
+	if (status < 200 && status != 101) {
+		CTR_INC(c, shadow_interim);
+		m->hflags |= SH_INTERIM;
+		if (x != NULL) {
+			x->flags &= ~UMB_X_SHADOW_BEGUN;
+			x->shadow_first_us = 0;
+		}
+		return 1;
+	}
+	CTR_INC(c, shadow_responses);
+	if ((m->hflags & SH_PAIRED) && m->count > 0)
+		method = mq_at(m, 0)->method;
+	if (x != NULL) {
+		x->shadow_status = (int16_t)status;
+		x->shadow_last_us = c->now_us;
+	}
+	if (status == 101 || method == HTTP_HEAD || status == 204 ||
+			status == 304)
+		return 1;
+	m->in_body = 1;
+	if (x != NULL && (p->flags & F_CHUNKED))
+		x->flags |= UMB_X_SHADOW_CHUNKED;
+	return 0;
+}
+
+static int
+sresp_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_exchange *x = c->mirror->cur;
+
+	if (x == NULL)
+		return 0;
+	x->shadow_body_bytes += n;
+	x->shadow_last_us = c->now_us;
+	XXH64_update(&c->mirror->hash, at, n);
+	return 0;
+}
+
+static int
+sresp_message_complete(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_exchange *x = m->cur;
+	struct umb_http_mreq *e;
+
+	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
+	m->in_body = 0;
+	if (m->hflags & SH_INTERIM) {
+		m->hflags = (m->hflags & SH_PAIRED) ? (SH_PAIRED | SH_CARRY) : 0;
+		return 0;
+	}
+	if (!(m->hflags & SH_PAIRED) || m->count == 0) {
+		m->hflags = 0;
+		return 0;
+	}
+	m->hflags = 0;
+	/* Answers come in order: this one answers the FIFO's head. */
+	e = mq_at(m, 0);
+	m->done_end = e->end != UINT64_MAX ? e->end : e->start;
+	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+	m->count--;
+	m->answered--;
+	m->cur = NULL;
+	if (x == NULL)
+		return 0;
+	x->flags |= UMB_X_SHADOW_DONE | UMB_X_SHADOW_HASH;
+	x->shadow_last_us = c->now_us;
+	x->shadow_body_hash = XXH64_digest(&m->hash);
+	x->flags &= ~UMB_X_SHADOW_WAIT;
+	x_release(c, x);
+	return 0;
+}
+
+static const llhttp_settings_t sresp_settings = {
+	.on_message_begin = sresp_message_begin,
+	.on_headers_complete = sresp_headers_complete,
+	.on_body = sresp_body,
+	.on_message_complete = sresp_message_complete,
+};
+
+void
+umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
+{
+	memset(m, 0, sizeof(*m));
+	c->mirror = m;
+	m->active = 1;
+	m->accepting = 1;
+	c->mirror_ended = 0;
+	c->mirror_failed = 0;
+	m->stop_at = UINT64_MAX;
+	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
+	XXH64_reset(&m->hash, 0);
+}
+
+int
+umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
+{
+	const struct umb_http_mirror *m = c->mirror;
+	uint64_t lim;
+
+	if (m == NULL) {
+		*limit = 0;
+		return 0;
+	}
+	lim = m->done_end;
+
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct umb_http_mreq *e = mq_at_c(m, i);
+
+		if (e->start >= m->stop_at)
+			break;
+		if (e->verdict == UMB_MREQ_DENIED) {
+			*limit = lim;
+			return m->accepting;
+		}
+		if (e->verdict != UMB_MREQ_ALLOWED)
+			break;
+		/* Pacing: wait for the previous answer unless the client pipelined. */
+		if (i > 0 && !e->pipelined && !mq_at_c(m, i - 1)->begun)
+			break;
+		if (e->end == UINT64_MAX) {
+			lim = m->fed; /* its bytes so far */
+			break;
+		}
+		lim = e->end;
+	}
+	if (m->stop_at != UINT64_MAX && lim >= m->stop_at) {
+		*limit = m->stop_at;
+		return m->accepting;
+	}
+	*limit = lim;
+	return 0;
+}
+
+void
+umb_http_mirror_suppress(struct umb_http_conn *c)
+{
+	struct umb_http_mirror *m = c->mirror;
+	enum umb_outcome why;
+	unsigned int keep = 0;
+
+	if (m == NULL || !m->accepting)
+		return;
+	why = m->stop_why ? (enum umb_outcome)m->stop_why : UMB_OUTCOME_suppressed;
+	/* Keep the requests before the first one that must not go out. */
+	while (keep < m->count) {
+		const struct umb_http_mreq *e = mq_at(m, keep);
+
+		if (e->verdict == UMB_MREQ_DENIED || e->start >= m->stop_at)
+			break;
+		keep++;
+	}
+	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
+			mq_at(m, keep)->start < m->stop_at)
+		why = UMB_OUTCOME_suppressed;
+	CTR_INC(c, mirror_denied);
+	for (unsigned int i = keep; i < m->count; i++) {
+		struct umb_exchange *x = mq_at(m, i)->x;
+
+		if (x == NULL)
+			continue;
+		x_worsen(x, why);
+		x->flags &= ~UMB_X_SHADOW_WAIT;
+		x_release(c, x);
+	}
+	m->count = (uint8_t)keep;
+	if (m->answered > m->count)
+		m->answered = m->count;
+	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
+			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
+		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+	m->accepting = 0;
+	c->mirror_ended = (uint8_t)why;
+}
+
+void
+umb_http_mirror_sent(struct umb_http_conn *c, uint64_t sent_off,
+		uint64_t now_us)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return;
+	for (unsigned int i = 0; i < m->count; i++) {
+		struct umb_http_mreq *e = mq_at(m, i);
+
+		if (e->sent)
+			continue;
+		if (e->end == UINT64_MAX || e->end > sent_off)
+			break;
+		e->sent = 1;
+		e->sent_us = now_us;
+		if (e->x != NULL) {
+			e->x->flags |= UMB_X_SHADOW_SENT;
+			e->x->shadow_sent_us = now_us;
+		}
+	}
+}
+
+uint64_t
+umb_http_mirror_waiting_since(const struct umb_http_conn *c)
+{
+	const struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return 0;
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct umb_http_mreq *e = mq_at_c(m, i);
+
+		if (e->begun)
+			continue;
+		if (e->sent)
+			return e->sent_us;
+		return e->end != UINT64_MAX ? e->ready_us : 0;
+	}
+	return 0;
+}
+
 /* ---- driving the parsers ------------------------------------------------ */
 
 static void
@@ -751,6 +1205,10 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 			 * may already have paired with it); a slot without a record
 			 * is the newest in the FIFO. */
 			CTR_INC(c, garbage_requests);
+			if (s->mirror == MSG_MIRROR_ENTRY && c->mirror != NULL &&
+					c->mirror->count > 0 &&
+					mq_at(c->mirror, c->mirror->count - 1)->x == x)
+				mq_at(c->mirror, c->mirror->count - 1)->x = NULL;
 			if (x != NULL) {
 				fifo_remove(c, x);
 				if (c->cur_resp == x)
@@ -765,6 +1223,7 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 				rte_mempool_put(c->ctx->xpool, x);
 			x = NULL;
 		}
+		mirror_req_broken(c);
 	} else {
 		x = c->cur_resp;
 		c->cur_resp = NULL;
@@ -810,10 +1269,40 @@ feed(struct umb_http_conn *c, int dir, const uint8_t *p, uint32_t len)
 		rest = bytes_after(&s->parser, p, len);
 		switch (err) {
 		case HPE_PAUSED:
-			/* Only go_unsupported pauses: the rest is not parsed. */
+			if (dir == UMB_HTTP_CLIENT && s->mirror == MSG_MIRROR_END) {
+				/* A mirrored request ended right here. */
+				struct umb_http_mirror *m = c->mirror;
+				const uint8_t *e = (const uint8_t *)
+					llhttp_get_error_pos(&s->parser);
+
+				if (m != NULL && m->count > 0 && m->buf != NULL &&
+						e != NULL)
+					mq_at(m, m->count - 1)->end = m->base +
+						(uint64_t)(e - m->buf);
+				s->mirror = MSG_MIRROR_NONE;
+				llhttp_resume(&s->parser);
+				if (rest == 0 || rest > len)
+					return;
+				p += len - rest;
+				len = rest;
+				continue;
+			}
+			/* Otherwise only go_unsupported pauses: the rest is not parsed. */
 			CTR_ADD(c, bytes_after_unsupported, rest);
 			return;
 		case HPE_PAUSED_UPGRADE:
+		case HPE_PAUSED_H2_UPGRADE:
+			if (dir == UMB_HTTP_SHADOW) {
+				/* The shadow switched protocols: nothing more to compare. */
+				mirror_fail(c);
+				return;
+			}
+			if (err == HPE_PAUSED_H2_UPGRADE) {
+				CTR_ADD(c, bytes_after_unsupported, rest);
+				go_unsupported(c, dir == UMB_HTTP_CLIENT ?
+					c->cur_req : c->cur_resp);
+				return;
+			}
 			if (dir == UMB_HTTP_SERVER) {
 				CTR_ADD(c, bytes_after_unsupported, rest);
 				go_unsupported(c, c->cur_resp);
@@ -831,12 +1320,12 @@ feed(struct umb_http_conn *c, int dir, const uint8_t *p, uint32_t len)
 			s->state = rest > 0 ? ST_PAUSED_LOST : ST_PAUSED;
 			CTR_ADD(c, resync_skipped_bytes, rest);
 			return;
-		case HPE_PAUSED_H2_UPGRADE:
-			CTR_ADD(c, bytes_after_unsupported, rest);
-			go_unsupported(c, dir == UMB_HTTP_CLIENT ?
-				c->cur_req : c->cur_resp);
-			return;
 		default:
+			if (dir == UMB_HTTP_SHADOW) {
+				CTR_INC(c, shadow_parse_errors);
+				mirror_fail(c);
+				return;
+			}
 			CTR_INC(c, parse_errors);
 			CTR_ADD(c, resync_skipped_bytes, rest);
 			side_lose_message(c, dir, UMB_OUTCOME_parse_error, 0);
@@ -848,7 +1337,7 @@ feed(struct umb_http_conn *c, int dir, const uint8_t *p, uint32_t len)
 static bool
 starts_message(int dir, const uint8_t *p, uint32_t len)
 {
-	if (dir == UMB_HTTP_SERVER)
+	if (dir != UMB_HTTP_CLIENT)
 		return len >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
 	for (unsigned int i = 0; i < RTE_DIM(method_names); i++) {
 		size_t n = strlen(method_names[i]);
@@ -894,27 +1383,59 @@ umb_http_conn_init(struct umb_http_conn *c, struct umb_http_ctx *ctx,
 	llhttp_init(&c->side[UMB_HTTP_CLIENT].parser, HTTP_REQUEST, &req_settings);
 	llhttp_init(&c->side[UMB_HTTP_SERVER].parser, HTTP_RESPONSE,
 		&resp_settings);
-	for (int d = 0; d < 2; d++) {
+	llhttp_init(&c->side[UMB_HTTP_SHADOW].parser, HTTP_RESPONSE,
+		&sresp_settings);
+	for (int d = 0; d < 3; d++) {
 		c->side[d].parser.data = c;
 		llhttp_set_lenient_keep_alive(&c->side[d].parser, 1);
 		llhttp_set_lenient_headers(&c->side[d].parser, 1);
 		c->side[d].state = midstream ? ST_RESYNC : ST_IDLE;
 	}
+	c->side[UMB_HTTP_SHADOW].state = ST_DEAD; /* until mirror_enable */
 	XXH64_reset(&c->hash, 0);
 }
+
+static void data_in(struct umb_http_conn *c, int dir, const uint8_t *p,
+		uint32_t len);
 
 void
 umb_http_data(struct umb_http_conn *c, int dir, const uint8_t *p,
 		uint32_t len, uint64_t ts_us)
 {
-	struct umb_http_side *s;
+	struct umb_http_mirror *m;
 
-	if (unlikely(c == NULL || (dir != UMB_HTTP_CLIENT &&
-			dir != UMB_HTTP_SERVER)))
+	if (unlikely(c == NULL || dir < UMB_HTTP_CLIENT || dir > UMB_HTTP_SHADOW))
 		return;
 	c->now_us = ts_us;
 	if (len == 0 || p == NULL)
 		return;
+	m = c->mirror;
+	if (dir != UMB_HTTP_CLIENT || m == NULL || !m->accepting) {
+		if (dir == UMB_HTTP_CLIENT && m != NULL)
+			m->fed += len;
+		else if (dir == UMB_HTTP_SHADOW && m == NULL)
+			return;
+		data_in(c, dir, p, len);
+		return;
+	}
+	/* Mirrored requests: the parser's callbacks turn pointers into offsets. */
+	m->base = m->fed;
+	m->buf = p;
+	data_in(c, dir, p, len);
+	m->buf = NULL;
+	m->fed += len;
+	if (c->side[UMB_HTTP_CLIENT].state == ST_DEAD ||
+			c->side[UMB_HTTP_CLIENT].state == ST_PAUSED ||
+			c->side[UMB_HTTP_CLIENT].state == ST_PAUSED_LOST)
+		/* Not HTTP, or another protocol after Upgrade/CONNECT. */
+		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
+}
+
+static void
+data_in(struct umb_http_conn *c, int dir, const uint8_t *p, uint32_t len)
+{
+	struct umb_http_side *s;
+
 	s = &c->side[dir];
 	if (dir == UMB_HTTP_CLIENT && s->state == ST_IDLE && c->nb_requests == 0 &&
 			!could_start_request(p, len)) {
@@ -973,12 +1494,24 @@ umb_http_gap(struct umb_http_conn *c, int dir, uint32_t len, uint64_t ts_us)
 	struct umb_http_side *s;
 	struct umb_exchange *x;
 
-	if (unlikely(c == NULL || (dir != UMB_HTTP_CLIENT &&
-			dir != UMB_HTTP_SERVER)))
+	if (unlikely(c == NULL || dir < UMB_HTTP_CLIENT || dir > UMB_HTTP_SHADOW))
 		return;
 	c->now_us = ts_us;
 	if (len == 0)
 		return;
+	if (dir == UMB_HTTP_SHADOW) {
+		/* The shadow's stream lost bytes: it cannot be paired any more. */
+		if (c->mirror != NULL)
+			mirror_fail(c);
+		return;
+	}
+	if (dir == UMB_HTTP_CLIENT) {
+		/* Bytes never seen cannot be forwarded. */
+		if (c->mirror != NULL && c->mirror->accepting)
+			mirror_stop(c, c->mirror->fed, UMB_OUTCOME_gap);
+		if (c->mirror != NULL)
+			c->mirror->fed += len;
+	}
 	s = &c->side[dir];
 	if (s->state == ST_ENDED)
 		return;
@@ -1049,14 +1582,14 @@ umb_http_eof(struct umb_http_conn *c, int dir, uint64_t ts_us)
 {
 	struct umb_http_side *s;
 
-	if (unlikely(c == NULL || (dir != UMB_HTTP_CLIENT &&
-			dir != UMB_HTTP_SERVER)))
+	if (unlikely(c == NULL || dir < UMB_HTTP_CLIENT || dir > UMB_HTTP_SHADOW))
 		return;
 	c->now_us = ts_us;
 	s = &c->side[dir];
 	/* Only a response can be delimited by the close. */
-	if (dir == UMB_HTTP_SERVER && s->state == ST_MSG)
-		(void)llhttp_finish(&s->parser);
+	if (dir != UMB_HTTP_CLIENT && s->state == ST_MSG &&
+			llhttp_finish(&s->parser) != HPE_OK && dir == UMB_HTTP_SHADOW)
+		mirror_fail(c);
 }
 
 void
@@ -1088,7 +1621,8 @@ umb_http_conn_end(struct umb_http_conn *c, uint64_t ts_us)
 			continue;
 		x_worsen(x, (x->flags & UMB_X_REQ_DONE) ?
 			UMB_OUTCOME_no_response : UMB_OUTCOME_incomplete);
-		x_emit(c, x);
+		if (!(x->flags & UMB_X_SHADOW_WAIT))
+			x_emit(c, x); /* else the shadow side emits it */
 	}
 	c->head = 0;
 	c->resp_after_gap = 0;

@@ -47,7 +47,13 @@ extern "C" {
 	X(uri_truncated, "request URIs longer than the record holds") \
 	X(bytes_after_unsupported, "bytes ignored after parsing ended on a connection") \
 	X(not_http, "connections whose first client bytes cannot start a request (TLS, ...)") \
-	X(garbage_requests, "client messages that failed before a method was recognised")
+	X(garbage_requests, "client messages that failed before a method was recognised") \
+	X(shadow_responses, "final responses of the shadow seen") \
+	X(shadow_interim, "1xx interim responses of the shadow skipped") \
+	X(shadow_orphans, "shadow responses with no request waiting for them (dropped)") \
+	X(shadow_parse_errors, "llhttp errors in the shadow's responses (the mirror ends)") \
+	X(mirror_overflow, "mirrored requests over the per-connection pending cap (capped)") \
+	X(mirror_denied, "mirrored connections stopped at a request not on the allowlist")
 
 #define UMB_HTTP_ENUM_(n, d) UMB_HTTP_##n,
 enum umb_http_ctr {
@@ -59,11 +65,19 @@ enum umb_http_ctr {
 extern const struct umb_ctr_group umb_http_ctr_group;
 
 /*
- * Outcome of an exchange. Every record ends with exactly one.
- * Later features (shadow side, comparator) add to this list.
+ * Outcome of an exchange. Every record ends with exactly one. The list is
+ * ordered by precedence, the worst last: when several apply, the later one
+ * is kept. What the production capture lost outranks what the shadow did,
+ * because without the production side there is nothing to compare.
  */
 #define UMB_OUTCOMES(X) \
-	X(complete, "request and final response both parsed to the end") \
+	X(complete, "request and final response both parsed to the end (and, when mirrored, the shadow's response too)") \
+	X(shadow_timeout, "mirrored: the shadow's response did not begin in time, or the shadow was unreachable") \
+	X(shadow_reset, "mirrored: the shadow reset or closed the connection before answering") \
+	X(shadow_error, "mirrored: the shadow's response was not valid HTTP/1.x or lost bytes") \
+	X(suppressed, "sampled, but its method is not on the allowlist: no byte of it reached the shadow") \
+	X(capped, "sampled, but not mirrored: a cap (sessions, rate, held bytes, queue) was reached") \
+	X(not_sampled, "the flow was not sampled for mirroring (not written by default)") \
 	X(no_response, "request parsed, no response began before the flow ended") \
 	X(incomplete, "request or response began but the flow ended before it did") \
 	X(gap, "bytes of the request or response were never captured") \
@@ -86,7 +100,7 @@ const char *umb_outcome_name(enum umb_outcome o);
 #define UMB_HTTP_HOST_MAX  256   /**< bytes kept of the Host header */
 #define UMB_HTTP_PIPELINE_MAX 32 /**< pending requests per connection */
 
-/* umb_exchange.flags */
+/* umb_exchange.flags (32 bits) */
 #define UMB_X_MIDSTREAM   0x0001 /**< flow picked up without its handshake */
 #define UMB_X_URI_TRUNC   0x0002 /**< uri holds the first UMB_HTTP_URI_MAX-1 bytes */
 #define UMB_X_HOST_TRUNC  0x0004
@@ -99,6 +113,13 @@ const char *umb_outcome_name(enum umb_outcome o);
 #define UMB_X_RESP_BEGUN  0x0200 /**< a final response began */
 #define UMB_X_RESP_DONE   0x0400 /**< final response message complete */
 #define UMB_X_CLOSE_DELIM 0x0800 /**< response body delimited by connection close */
+#define UMB_X_MIRRORED    0x1000 /**< the flow was mirrored: shadow_* fields apply */
+#define UMB_X_SHADOW_SENT 0x2000 /**< every byte of the request went to the shadow */
+#define UMB_X_SHADOW_BEGUN 0x4000 /**< the shadow's final response began */
+#define UMB_X_SHADOW_DONE 0x8000 /**< the shadow's final response ended */
+#define UMB_X_SHADOW_HASH 0x10000 /**< shadow_body_hash covers the whole body */
+#define UMB_X_SHADOW_CHUNKED 0x20000
+#define UMB_X_SHADOW_WAIT 0x40000 /**< private: held until the shadow side ends */
 
 /** One HTTP exchange: a request and the response paired with it. */
 struct umb_exchange {
@@ -110,6 +131,11 @@ struct umb_exchange {
 	uint64_t resp_body_bytes; /**< decoded response body bytes */
 	uint64_t resp_body_hash;  /**< XXH64 (seed 0) of the decoded body */
 	uint64_t flow_id;         /**< caller's flow identifier */
+	uint64_t shadow_sent_us;  /**< the request's last byte sent to the shadow */
+	uint64_t shadow_first_us; /**< the shadow's response first byte */
+	uint64_t shadow_last_us;  /**< the shadow's response last byte */
+	uint64_t shadow_body_bytes; /**< decoded body bytes of the shadow's response */
+	uint64_t shadow_body_hash;  /**< XXH64 of it (UMB_X_SHADOW_HASH) */
 	union umb_addr client;
 	union umb_addr server;
 	uint16_t client_port;
@@ -117,7 +143,8 @@ struct umb_exchange {
 	uint8_t af;               /**< 4 or 6 */
 	uint8_t outcome;          /**< enum umb_outcome */
 	int16_t status;           /**< final status code, -1 when none */
-	uint16_t flags;           /**< UMB_X_* */
+	int16_t shadow_status;    /**< the shadow's final status code, -1 when none */
+	uint32_t flags;           /**< UMB_X_* */
 	uint8_t http_major;
 	uint8_t http_minor;
 	uint32_t index;           /**< request number within the connection (0-based) */
@@ -137,10 +164,12 @@ struct umb_http_ctx {
 	void *emit_arg;
 	uint64_t *ctr;             /**< UMB_HTTP_CTR_MAX counters */
 	uint64_t *outcome_ctr;     /**< UMB_OUTCOME_MAX counters */
+	uint64_t allowed_methods;  /**< mirrored connections: bit llhttp_method_t */
 };
 
 #define UMB_HTTP_CLIENT 0 /**< direction: client to server (requests) */
 #define UMB_HTTP_SERVER 1 /**< direction: server to client (responses) */
+#define UMB_HTTP_SHADOW 2 /**< direction: shadow to umbra (the shadow's responses) */
 
 /** Parser state of one direction (private values). */
 struct umb_http_side {
@@ -151,11 +180,57 @@ struct umb_http_side {
 	uint8_t gap_in_msg;  /**< the current message crossed a gap */
 	uint8_t counted;     /**< requests: the method was recognised, so it counts */
 	uint8_t no_record;   /**< requests: why it has no record (private) */
+	uint8_t mirror;      /**< requests: mirror state of the message (private) */
+	uint8_t mpipelined;  /**< requests: started before the previous answer began */
+};
+
+/* umb_http_mreq.verdict */
+#define UMB_MREQ_UNKNOWN 0 /**< method not parsed yet: hold its bytes */
+#define UMB_MREQ_ALLOWED 1 /**< on the allowlist */
+#define UMB_MREQ_DENIED  2 /**< not on the allowlist, or not a valid request */
+
+/** A request of a mirrored connection, as the shadow side sees it. */
+struct umb_http_mreq {
+	struct umb_exchange *x; /**< its record, NULL when it has none */
+	uint64_t start;         /**< client stream offset of its first byte */
+	uint64_t end;           /**< offset after its last byte, UINT64_MAX until known */
+	uint64_t ready_us;      /**< time its last byte was parsed */
+	uint64_t sent_us;       /**< time its last byte went to the shadow */
+	uint8_t verdict;        /**< UMB_MREQ_* */
+	uint8_t pipelined;      /**< the client sent it before the previous answer began */
+	uint8_t sent;           /**< every byte of it went to the shadow */
+	uint8_t begun;          /**< the shadow's answer began */
+	uint8_t method;         /**< llhttp_method_t */
+};
+
+/**
+ * Shadow side of a connection: the requests in flight toward the shadow
+ * (a FIFO from their first byte until the shadow's answer ends) and the
+ * client stream offsets the mirror needs (docs/peer.md: pacing, allowlist).
+ */
+struct umb_http_mirror {
+	struct umb_http_mreq q[UMB_HTTP_PIPELINE_MAX];
+	struct umb_exchange *cur;       /**< exchange whose shadow answer is being parsed */
+	XXH64_state_t hash;             /**< running hash of the shadow's body */
+	uint64_t fed;                   /**< client stream bytes parsed (offset of the next) */
+	uint64_t base;                  /**< offset of the buffer being parsed */
+	const uint8_t *buf;             /**< the buffer being parsed */
+	uint8_t head;                   /**< oldest request */
+	uint8_t count;                  /**< requests held */
+	uint8_t answered;               /**< requests from head whose answer began */
+	uint8_t active;                 /**< mirroring on */
+	uint8_t in_body;                /**< the shadow answer is in its body */
+	uint8_t gap_in_msg;             /**< the shadow answer lost bytes */
+	uint8_t hflags;                 /**< private: interim / carry state */
+	uint8_t accepting;              /**< new requests are tracked (not after suppress) */
+	uint8_t stop_why;               /**< outcome of the requests from stop_at on */
+	uint64_t stop_at;               /**< nothing from this offset on may be sent */
+	uint64_t done_end;              /**< end of the last request that left the FIFO */
 };
 
 /** HTTP state of one TCP connection. */
 struct umb_http_conn {
-	struct umb_http_side side[2];
+	struct umb_http_side side[3];   /**< by direction, UMB_HTTP_SHADOW last */
 	struct umb_exchange *pending[UMB_HTTP_PIPELINE_MAX]; /**< FIFO */
 	struct umb_exchange *cur_req;   /**< request being parsed (also in pending) */
 	struct umb_exchange *cur_resp;  /**< exchange whose response is being parsed */
@@ -173,8 +248,11 @@ struct umb_http_conn {
 	uint8_t unsupported;            /**< parsing ended for this connection */
 	uint8_t pipelined;              /**< client pipelined at least once */
 	uint8_t resp_after_gap;         /**< server gap seen since the last response */
-	uint16_t flags;                 /**< UMB_X_MIDSTREAM copied into records */
+	uint32_t flags;                 /**< UMB_X_MIDSTREAM copied into records */
 	uint32_t nb_requests;
+	struct umb_http_mirror *mirror; /**< the shadow side while mirrored, else NULL */
+	uint8_t mirror_ended;           /**< outcome of requests after the mirror ended, 0: none */
+	uint8_t mirror_failed;          /**< the shadow's bytes broke the mirror: abort it */
 };
 
 /**
@@ -203,6 +281,65 @@ void umb_http_eof(struct umb_http_conn *c, int dir, uint64_t ts_us);
  * still held is emitted with its outcome. Safe to call twice.
  */
 void umb_http_conn_end(struct umb_http_conn *c, uint64_t ts_us);
+
+/* ---- the shadow side (mirrored connections, docs/peer.md) ---- */
+
+/**
+ * Mirror this connection from now on (call before its first byte): every
+ * request is also tracked for the shadow, and its record is held until the
+ * shadow side ends (answer, umb_http_mirror_end).
+ * @param m  storage of the shadow side, owned by the caller until
+ *   umb_http_mirror_end() returns (mirrored connections are few: the
+ *   caller keeps one per shadow session, not one per flow)
+ */
+void umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m);
+
+/**
+ * Where the bytes the client sent so far may be released to the shadow.
+ *
+ * @param limit    set to the offset below which bytes may be sent: requests
+ *   whose method is allowed, not held back by pacing (a request waits for
+ *   the shadow's answer to the previous one to begin, unless the client
+ *   itself pipelined it)
+ * @return 0, or 1 when a denied request (not on the allowlist, or not a
+ *   valid request) comes next: *@p limit is then where the shadow stream
+ *   must end, and umb_http_mirror_suppress() must be called.
+ */
+int umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit);
+
+/**
+ * Everything from the first denied request on will never reach the shadow:
+ * those requests end with outcome suppressed (later ones too), the earlier
+ * ones still wait for their answers.
+ */
+void umb_http_mirror_suppress(struct umb_http_conn *c);
+
+/** Every client byte below @p sent_off went to the shadow (at @p now_us). */
+void umb_http_mirror_sent(struct umb_http_conn *c, uint64_t sent_off,
+		uint64_t now_us);
+
+/**
+ * When the oldest request still waiting for the shadow's answer was sent
+ * (or became ready to send, if it was not sent yet); 0 when none waits.
+ */
+uint64_t umb_http_mirror_waiting_since(const struct umb_http_conn *c);
+
+/**
+ * The shadow side ended (session closed, reset, timed out, capped): every
+ * request still waiting ends with outcome @p why (the worse of it and what
+ * it had), later requests too, and records nothing else holds are emitted.
+ * @p why UMB_OUTCOME_complete only releases the records. The connection
+ * lets go of the storage given to umb_http_mirror_enable().
+ */
+void umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
+		uint64_t ts_us);
+
+/** Requests held for the shadow. */
+static inline unsigned int
+umb_http_mirror_pending(const struct umb_http_conn *c)
+{
+	return c->mirror != NULL ? c->mirror->count : 0;
+}
 
 /** Create a pool of @p n exchange records. NULL with rte_errno on failure. */
 struct rte_mempool *umb_http_xpool_create(const char *name, unsigned int n,

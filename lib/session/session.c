@@ -17,14 +17,18 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "umb_session.h"
 
+UMB_CTR_GROUP_DEFINE(mirror, UMB_MIRROR_COUNTERS, UMB_MIRROR_CTR_MAX);
+
 #define CLIENT_UNKNOWN 0xff
 #define EVICT_SAMPLES 8
+#define DIRTY_MAX 16     /* sessions touched inside one peer call */
 
 enum flow_state { FLOW_ACTIVE = 0, FLOW_CLOSED };
 
@@ -32,6 +36,10 @@ struct session {
 	struct umb_tcp_stream stream[2];   /**< by endpoint index of the key */
 	struct umb_http_conn http;
 	struct umb_session_table *t;
+	struct umb_flow *f;
+	struct umb_peer_conn *peer;        /**< shadow session, NULL when none */
+	struct umb_http_mirror *mst;       /**< its HTTP side, from t->mstore */
+	TAILQ_ENTRY(session) mnext;        /**< in t->mirrored while peer is set */
 	uint64_t closed_us;
 	uint32_t client_isn;
 	uint8_t state;
@@ -41,7 +49,14 @@ struct session {
 	uint8_t handshake_seen;            /**< SYN or SYN-ACK seen */
 	uint8_t syn_seen;
 	uint8_t fin_seen;                  /**< unsampled flows: bit per endpoint */
+	uint8_t abort_why;                 /**< outcome for what waits when we abort */
+	uint8_t client_eof;                /**< the client's stream ended (FIN) */
+	uint8_t shut;                      /**< umb_peer_shutdown was called */
+	uint8_t shadow_eof;                /**< deferred: the shadow's stream ended */
+	uint8_t dirty;                     /**< in t->dirty */
 };
+
+TAILQ_HEAD(session_list, session);
 
 struct umb_session_table {
 	struct umb_flow_table *flows;
@@ -57,6 +72,16 @@ struct umb_session_table {
 	uint64_t seed;
 	uint32_t share_ppm;
 	int midstream;
+	/* mirroring */
+	struct umb_peer_ctx *peer;
+	uint64_t resp_timeout_us;
+	struct session_list mirrored;     /**< sessions with a shadow peer */
+	struct session *mcursor;          /**< response-timeout scan position */
+	struct session *dirty[DIRTY_MAX]; /**< touched inside a peer call */
+	struct umb_http_mirror **mfree;   /**< free HTTP mirror storage (stack) */
+	uint32_t nb_mfree;
+	struct umb_http_mirror *mstore;   /**< one per possible shadow session */
+	unsigned int nb_dirty;
 };
 
 static inline struct session *
@@ -129,18 +154,40 @@ http_start(struct umb_session_table *t, struct umb_flow *f, struct session *s)
 /* ------------------------------------------------------------------ */
 /* Reassembly sink: endpoint index -> HTTP direction                   */
 
+static void mirror_client_data(struct session *s, const uint8_t *p,
+		uint32_t len, uint64_t now);
+static void mirror_abort(struct session *s, enum umb_outcome why,
+		int ctr, uint64_t now);
+static void mirror_push(struct session *s, uint64_t now);
+static void mark_dirty(struct session *s);
+
+static inline int
+http_dir(const struct session *s, int dir)
+{
+	if (dir == UMB_PEER_TCP_DIR)
+		return UMB_HTTP_SHADOW;
+	return dir == s->client ? UMB_HTTP_CLIENT : UMB_HTTP_SERVER;
+}
+
 static void
 sink_data(void *arg, int dir, const uint8_t *p, uint32_t len, uint64_t ts_us)
 {
 	struct umb_flow *f = arg;
 	struct session *s = flow_session(f);
+	int hd;
 
 	if (s->client == CLIENT_UNKNOWN)
 		s->client = guess_client(&f->key, dir, p, len);
 	if (!s->http_started)
 		http_start(s->t, f, s);
-	umb_http_data(&s->http, dir == s->client ? UMB_HTTP_CLIENT : UMB_HTTP_SERVER,
-			p, len, ts_us);
+	hd = http_dir(s, dir);
+	umb_http_data(&s->http, hd, p, len, ts_us);
+	if (s->peer == NULL)
+		return;
+	if (hd == UMB_HTTP_CLIENT)
+		mirror_client_data(s, p, len, ts_us);
+	else if (hd == UMB_HTTP_SHADOW)
+		mark_dirty(s); /* an answer began or failed: act after the peer call */
 }
 
 static void
@@ -148,12 +195,18 @@ sink_gap(void *arg, int dir, uint32_t len, uint64_t ts_us)
 {
 	struct umb_flow *f = arg;
 	struct session *s = flow_session(f);
+	int hd;
 
 	/* A gap before any byte tells nothing about roles or messages. */
 	if (!s->http_started)
 		return;
-	umb_http_gap(&s->http, dir == s->client ? UMB_HTTP_CLIENT : UMB_HTTP_SERVER,
-			len, ts_us);
+	hd = http_dir(s, dir);
+	/* Bytes the capture never saw cannot be forwarded to the shadow. */
+	if (hd == UMB_HTTP_CLIENT && s->peer != NULL)
+		mirror_abort(s, UMB_OUTCOME_gap, UMB_MIRROR_client_gap, ts_us);
+	umb_http_gap(&s->http, hd, len, ts_us);
+	if (hd == UMB_HTTP_SHADOW && s->peer != NULL)
+		mark_dirty(s);
 }
 
 static void
@@ -161,28 +214,237 @@ sink_eof(void *arg, int dir, uint64_t ts_us)
 {
 	struct umb_flow *f = arg;
 	struct session *s = flow_session(f);
+	int hd;
 
 	if (!s->http_started)
 		return;
-	umb_http_eof(&s->http, dir == s->client ? UMB_HTTP_CLIENT : UMB_HTTP_SERVER,
-			ts_us);
+	hd = http_dir(s, dir);
+	umb_http_eof(&s->http, hd, ts_us);
+	if (s->peer == NULL)
+		return;
+	if (hd == UMB_HTTP_CLIENT) {
+		s->client_eof = 1;
+		mirror_push(s, ts_us);
+	} else if (hd == UMB_HTTP_SHADOW) {
+		s->shadow_eof = 1;
+		mark_dirty(s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Mirroring: the session's side of the shadow peer (docs/peer.md)     */
+
+/*
+ * Peer calls (input, timers) call back into the session through the lib/tcp
+ * sink and the sent/closed callbacks. Nothing in those callbacks calls the
+ * peer again: what needs the peer (release more bytes, shut down, abort) is
+ * done once the peer call has returned, for the sessions marked dirty.
+ */
+static void
+mark_dirty(struct session *s)
+{
+	struct umb_session_table *t = s->t;
+
+	/* A peer call touches one session: the list cannot overflow. */
+	if (s->dirty || t->nb_dirty >= DIRTY_MAX)
+		return;
+	s->dirty = 1;
+	t->dirty[t->nb_dirty++] = s;
+}
+
+static void
+mirror_unlink(struct session *s)
+{
+	struct umb_session_table *t = s->t;
+
+	if (t->mcursor == s)
+		t->mcursor = TAILQ_NEXT(s, mnext);
+	TAILQ_REMOVE(&t->mirrored, s, mnext);
+}
+
+/* Peer callback: bytes below @p off all went out at least once. */
+static void
+peer_sent(void *owner, uint64_t off, uint64_t now)
+{
+	struct session *s = flow_session(owner);
+
+	umb_http_mirror_sent(&s->http, off, now);
+}
+
+/* Peer callback: the shadow session ended; the peer is gone. */
+static void
+peer_closed(void *owner, enum umb_peer_end why, uint64_t now)
+{
+	struct session *s = flow_session(owner);
+	enum umb_outcome o;
+
+	switch (why) {
+	case UMB_PEER_END_ABORT:
+		o = (enum umb_outcome)s->abort_why;
+		break;
+	case UMB_PEER_END_IDLE:
+	case UMB_PEER_END_RETRIES:
+		o = UMB_OUTCOME_shadow_timeout;
+		break;
+	case UMB_PEER_END_SHADOW_RST:
+	case UMB_PEER_END_CLEAN:
+	default:
+		/* Whatever still waits was never answered. */
+		o = UMB_OUTCOME_shadow_reset;
+		break;
+	}
+	s->peer = NULL;
+	mirror_unlink(s);
+	umb_http_mirror_end(&s->http, o, now);
+	s->t->mfree[s->t->nb_mfree++] = s->mst;
+	s->mst = NULL;
+}
+
+/* RST the shadow session; what waits for the shadow ends with @p why. */
+static void
+mirror_abort(struct session *s, enum umb_outcome why, int ctr, uint64_t now)
+{
+	if (s->peer == NULL)
+		return;
+	UMB_CTR_INC(s->t->ctr->mirror, ctr);
+	s->abort_why = (uint8_t)why;
+	umb_peer_abort(s->peer, now); /* calls peer_closed */
+}
+
+/* Release what the allowlist and pacing allow; close when due. */
+static void
+mirror_push(struct session *s, uint64_t now)
+{
+	uint64_t lim;
+
+	if (s->peer == NULL || s->shut)
+		return;
+	if (umb_http_mirror_limit(&s->http, &lim)) {
+		/* The next request must not reach the shadow: end the stream
+		 * before its first byte, after the answers still owed. */
+		umb_http_mirror_suppress(&s->http);
+		UMB_CTR_INC(s->t->ctr->mirror, UMB_MIRROR_suppressed);
+		umb_peer_release(s->peer, lim, now);
+		umb_peer_shutdown(s->peer, lim, now);
+		s->shut = 1;
+		return;
+	}
+	umb_peer_release(s->peer, lim, now);
+	/* The client closed: its FIN follows the last request it sent. */
+	if (s->client_eof && (lim >= umb_peer_written(s->peer) ||
+			umb_http_mirror_pending(&s->http) == 0)) {
+		umb_peer_shutdown(s->peer, RTE_MIN(lim, umb_peer_written(s->peer)),
+				now);
+		s->shut = 1;
+	}
+}
+
+static void
+mirror_client_data(struct session *s, const uint8_t *p, uint32_t len,
+		uint64_t now)
+{
+	if (s->shut)
+		return;
+	if (umb_peer_write(s->peer, p, len, now) < 0) {
+		mirror_abort(s, UMB_OUTCOME_capped, UMB_MIRROR_held_over_cap, now);
+		return;
+	}
+	mirror_push(s, now);
+}
+
+/* After a peer call: act on what its callbacks reported. */
+static void
+mirror_after_peer(struct umb_session_table *t, uint64_t now)
+{
+	for (unsigned int i = 0; i < t->nb_dirty && i < DIRTY_MAX; i++) {
+		struct session *s = t->dirty[i];
+
+		s->dirty = 0;
+		if (s->peer == NULL)
+			continue;
+		if (s->http.mirror_failed) {
+			mirror_abort(s, UMB_OUTCOME_shadow_error,
+					UMB_MIRROR_shadow_errors, now);
+			continue;
+		}
+		if (s->shadow_eof && !s->shut) {
+			/* The shadow closed: what still waits is not answered
+			 * on this connection; close our side too. */
+			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_shadow_closed);
+			umb_http_mirror_end(&s->http, UMB_OUTCOME_shadow_reset, now);
+			umb_peer_shutdown(s->peer, umb_peer_acked(s->peer), now);
+			s->shut = 1;
+			continue;
+		}
+		mirror_push(s, now);
+	}
+	t->nb_dirty = 0;
+}
+
+/* A sampled flow starts with the client's SYN: open its shadow session. */
+static void
+mirror_open(struct umb_session_table *t, struct umb_flow *f,
+		struct session *s, const struct umb_pkt *syn)
+{
+	struct umb_peer_syn o = {
+		.isn = syn->seq,
+		.mss = (syn->opt_flags & UMB_OPT_MSS) ? syn->mss : 0,
+		.wscale = (syn->opt_flags & UMB_OPT_WSCALE) ? syn->wscale :
+			UMB_PEER_NO_WSCALE,
+		.has_ts = !!(syn->opt_flags & UMB_OPT_TS),
+	};
+	int srv = !s->client;
+	int rc;
+
+	http_start(t, f, s);
+	rc = t->nb_mfree == 0 ? -ENOSPC :
+		umb_peer_open(t->peer, f, f->key.af, &f->key.addr[srv],
+			f->key.port[srv], &o, t->now_us, &s->peer);
+	if (rc != 0) {
+		s->peer = NULL;
+		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_capped);
+		s->http.mirror_ended = UMB_OUTCOME_capped;
+		return;
+	}
+	UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_sessions);
+	s->mst = t->mfree[--t->nb_mfree];
+	umb_http_mirror_enable(&s->http, s->mst);
+	s->abort_why = UMB_OUTCOME_shadow_reset;
+	TAILQ_INSERT_TAIL(&t->mirrored, s, mnext);
 }
 
 /* ------------------------------------------------------------------ */
 /* Flow life cycle                                                      */
 
+/* How the production side of a flow ended, for its shadow session. */
+enum finish_cause {
+	FINISH_CLOSED = 0, /* FINs: the shadow session closes on its own */
+	FINISH_RESET,      /* RST on production: RST the shadow too */
+	FINISH_DROP,       /* idle, evicted, reused, flushed: RST the shadow */
+};
+
 /* Deliver what is left, emit every record, release memory. */
 static void
-session_finish(struct umb_session_table *t, struct umb_flow *f)
+session_finish(struct umb_session_table *t, struct umb_flow *f,
+		enum finish_cause cause)
 {
 	struct session *s = flow_session(f);
 
+	if (s->peer != NULL && cause == FINISH_RESET)
+		mirror_abort(s, UMB_OUTCOME_shadow_reset, UMB_MIRROR_client_rst,
+				t->now_us);
+	else if (s->peer != NULL && cause == FINISH_DROP)
+		mirror_abort(s, UMB_OUTCOME_incomplete, UMB_MIRROR_flushed,
+				t->now_us);
 	if (s->sampled) {
 		umb_tcp_stream_end(&t->tcp, &s->stream[0], t->now_us, f);
 		umb_tcp_stream_end(&t->tcp, &s->stream[1], t->now_us, f);
 		/* stream_end freed every chunk already */
 		if (s->http_started)
 			umb_http_conn_end(&s->http, t->now_us);
+		/* The client's last bytes may have been released just now. */
+		if (s->peer != NULL)
+			mirror_push(s, t->now_us);
 	}
 	if (s->state != FLOW_CLOSED) {
 		s->state = FLOW_CLOSED;
@@ -193,7 +455,7 @@ session_finish(struct umb_session_table *t, struct umb_flow *f)
 static void
 session_end(struct umb_session_table *t, struct umb_flow *f, int ctr)
 {
-	session_finish(t, f);
+	session_finish(t, f, FINISH_DROP);
 	UMB_CTR_INC(t->ctr->flow, ctr);
 	umb_flow_remove(t->flows, f);
 }
@@ -222,6 +484,7 @@ session_create(struct umb_session_table *t, const struct umb_flow_key *k,
 	}
 	s = flow_session(f);
 	s->t = t;
+	s->f = f;
 	s->client = CLIENT_UNKNOWN;
 	umb_tcp_stream_init(&s->stream[0], 0);
 	umb_tcp_stream_init(&s->stream[1], 1);
@@ -259,7 +522,7 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		/* Past its timeout, a flow ends when touched, not only when the
 		 * bounded expiry scan reaches it. */
 		s = flow_session(f);
-		if (s->state == FLOW_CLOSED &&
+		if (s->state == FLOW_CLOSED && s->peer == NULL &&
 				t->now_us - s->closed_us >= t->close_timeout_us) {
 			session_end(t, f, UMB_FLOW_ended_closed);
 			f = NULL;
@@ -311,6 +574,14 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		if (syn && !s->syn_seen) {
 			s->syn_seen = 1;
 			s->client_isn = pkt->seq;
+			if (t->peer != NULL && s->sampled && !s->http_started &&
+					s->client == sender)
+				mirror_open(t, f, s, pkt);
+		}
+		if (synack && t->peer != NULL && s->sampled && !s->syn_seen &&
+				!s->http_started) {
+			/* Its SYN was not seen: no ISN or options to replay. */
+			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_no_syn);
 		}
 	}
 	if (!s->sampled) {
@@ -319,7 +590,7 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		if (fl & UMB_TCP_FIN)
 			s->fin_seen |= (uint8_t)(1u << sender);
 		if ((fl & UMB_TCP_RST) || s->fin_seen == 3)
-			session_finish(t, f);
+			session_finish(t, f, FINISH_CLOSED);
 		return;
 	}
 
@@ -329,8 +600,10 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 			pkt->payload_len, pkt->ts_us, f);
 	if ((fl & UMB_TCP_ACK) && !(fl & UMB_TCP_RST))
 		umb_tcp_ack(&t->tcp, &s->stream[!sender], pkt->ack, pkt->ts_us, f);
-	if ((fl & UMB_TCP_RST) || both_closed(s))
-		session_finish(t, f);
+	if (fl & UMB_TCP_RST)
+		session_finish(t, f, FINISH_RESET);
+	else if (both_closed(s))
+		session_finish(t, f, FINISH_CLOSED);
 }
 
 struct expire_arg {
@@ -348,7 +621,10 @@ expire_cb(void *arg, struct umb_flow *f)
 	int ctr;
 
 	if (s->state == FLOW_CLOSED) {
-		if (!a->flush && a->now_us - s->closed_us < t->close_timeout_us)
+		/* A flow stays while its shadow session lives (bounded by the
+		 * shadow timeouts). */
+		if (!a->flush && (s->peer != NULL ||
+				a->now_us - s->closed_us < t->close_timeout_us))
 			return 0;
 		ctr = UMB_FLOW_ended_closed;
 	} else if (a->flush) {
@@ -358,9 +634,36 @@ expire_cb(void *arg, struct umb_flow *f)
 	} else {
 		return 0;
 	}
-	session_finish(t, f);
+	session_finish(t, f, FINISH_DROP);
 	UMB_CTR_INC(t->ctr->flow, ctr);
 	return 1; /* the scan removes it */
+}
+
+/* Shadow sessions whose oldest request waits too long for its answer. */
+static void
+mirror_expire(struct umb_session_table *t, uint64_t now, unsigned int max_visit)
+{
+	struct session *s = t->mcursor;
+
+	for (unsigned int i = 0; i < max_visit; i++) {
+		uint64_t since;
+		struct session *next;
+
+		if (s == NULL)
+			s = TAILQ_FIRST(&t->mirrored);
+		if (s == NULL)
+			break;
+		next = TAILQ_NEXT(s, mnext);
+		since = umb_http_mirror_waiting_since(&s->http);
+		if (since != 0 && now > since &&
+				now - since >= t->resp_timeout_us) {
+			t->mcursor = next;
+			mirror_abort(s, UMB_OUTCOME_shadow_timeout,
+					UMB_MIRROR_response_timeouts, now);
+		}
+		s = next;
+	}
+	t->mcursor = s;
 }
 
 void
@@ -371,6 +674,11 @@ umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 
 	if (now_us > t->now_us)
 		t->now_us = now_us;
+	if (t->peer != NULL) {
+		umb_peer_timers(t->peer, now_us, max_visit);
+		mirror_after_peer(t, now_us);
+		mirror_expire(t, now_us, max_visit);
+	}
 	if (umb_flow_table_count(t->flows) == 0)
 		return;
 	umb_flow_table_scan(t->flows, max_visit, expire_cb, &a);
@@ -386,6 +694,34 @@ umb_session_flush(struct umb_session_table *t, uint64_t now_us)
 	a.now_us = t->now_us;
 	umb_flow_table_scan(t->flows, umb_flow_table_capacity(t->flows),
 			expire_cb, &a);
+}
+
+void
+umb_session_shadow_packet(struct umb_session_table *t,
+		const struct umb_pkt *pkt, const uint8_t *payload)
+{
+	if (t->peer == NULL)
+		return;
+	if (pkt->ts_us > t->now_us)
+		t->now_us = pkt->ts_us;
+	UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_shadow_packets);
+	if (umb_peer_input(t->peer, pkt, payload, pkt->ts_us) != 0)
+		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_shadow_no_session);
+	mirror_after_peer(t, pkt->ts_us);
+}
+
+void
+umb_session_set_next_hop(struct umb_session_table *t,
+		const struct rte_ether_addr *mac)
+{
+	if (t->peer != NULL)
+		umb_peer_set_next_hop(t->peer, mac);
+}
+
+uint32_t
+umb_session_mirrored(const struct umb_session_table *t)
+{
+	return t->peer != NULL ? umb_peer_ctx_conns(t->peer) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,6 +782,35 @@ umb_session_create(const struct umb_session_params *p,
 	t->http.emit_arg = p->emit_arg;
 	t->http.ctr = ctrs->http;
 	t->http.outcome_ctr = ctrs->outcome;
+	t->http.allowed_methods = p->allowed_methods;
+	TAILQ_INIT(&t->mirrored);
+	if (p->peer != NULL) {
+		struct umb_peer_ctx_params pp = *p->peer;
+
+		snprintf(name, sizeof(name), "%s_peer", p->name);
+		pp.name = name;
+		pp.tcp = &t->tcp;
+		pp.sent = peer_sent;
+		pp.closed = peer_closed;
+		pp.ctr = ctrs->peer;
+		t->resp_timeout_us = p->shadow_response_timeout_us;
+		t->peer = umb_peer_ctx_create(&pp);
+		if (t->peer == NULL)
+			goto fail;
+		/* The HTTP side of each possible shadow session. */
+		t->mstore = rte_zmalloc_socket("umb_mirror",
+				(size_t)pp.max_conns * sizeof(*t->mstore),
+				RTE_CACHE_LINE_SIZE, p->socket_id);
+		t->mfree = rte_zmalloc_socket("umb_mirror_free",
+				(size_t)pp.max_conns * sizeof(*t->mfree), 0,
+				p->socket_id);
+		if (t->mstore == NULL || t->mfree == NULL) {
+			rte_errno = ENOMEM;
+			goto fail;
+		}
+		for (uint32_t i = 0; i < pp.max_conns; i++)
+			t->mfree[t->nb_mfree++] = &t->mstore[pp.max_conns - 1 - i];
+	}
 	return t;
 fail:
 	err = rte_errno;
@@ -459,6 +824,9 @@ umb_session_free(struct umb_session_table *t)
 {
 	if (t == NULL)
 		return;
+	umb_peer_ctx_free(t->peer);
+	rte_free(t->mstore);
+	rte_free(t->mfree);
 	umb_flow_table_free(t->flows);
 	rte_mempool_free(t->chunks);
 	rte_mempool_free(t->xpool);

@@ -8,6 +8,14 @@
  * One table per reassembly lcore, single-threaded, no locks. All time is
  * the caller's clock in microseconds (capture time offline, receive time
  * live), so timeouts are deterministic on a replayed capture.
+ *
+ * Mirroring (live, with a shadow port): a sampled flow whose client SYN was
+ * seen also gets a shadow TCP peer (lib/peer, umb_peer_conn.h); the
+ * client's reassembled stream is written to it and released request by
+ * request (allowlist, pacing: umb_http_mirror_*), the shadow's answers come
+ * back through umb_session_shadow_packet() and complete the same records.
+ * A flow whose production side ended stays in the table until its shadow
+ * session ends too (bounded by the shadow timeouts).
  */
 #ifndef UMB_SESSION_H
 #define UMB_SESSION_H
@@ -19,15 +27,40 @@
 #include "umb_flow.h"
 #include "umb_http.h"
 #include "umb_packet.h"
+#include "umb_peer_conn.h"
 #include "umb_tcp.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* Mirroring decisions of the session layer (group "mirror"). */
+#define UMB_MIRROR_COUNTERS(X) \
+	X(sessions, "sampled flows given a shadow session") \
+	X(no_syn, "sampled flows not mirrored: their client SYN was not seen") \
+	X(capped, "sampled flows not mirrored: a cap refused the session") \
+	X(held_over_cap, "shadow sessions ended: held bytes over the cap (capped)") \
+	X(suppressed, "shadow sessions closed before a request not on the allowlist") \
+	X(client_gap, "shadow sessions reset: the capture lost client bytes") \
+	X(client_rst, "shadow sessions reset because production was reset") \
+	X(response_timeouts, "shadow sessions reset: an answer did not begin in time") \
+	X(shadow_closed, "shadow sessions the shadow closed first") \
+	X(shadow_errors, "shadow sessions reset: the shadow's bytes were not valid HTTP") \
+	X(flushed, "shadow sessions reset at shutdown, eviction or port reuse") \
+	X(shadow_packets, "TCP segments from the shadow handed to the session layer") \
+	X(shadow_no_session, "segments from the shadow for no session (answered with RST)")
+
+#define UMB_MIRROR_ENUM_(n, d) UMB_MIRROR_##n,
+enum umb_mirror_ctr { UMB_MIRROR_COUNTERS(UMB_MIRROR_ENUM_) UMB_MIRROR_CTR_MAX };
+#undef UMB_MIRROR_ENUM_
+
+extern const struct umb_ctr_group umb_mirror_ctr_group;
+
 /** Counters of one session table (one writer: its lcore). */
 struct umb_session_ctrs {
 	uint64_t flow[UMB_FLOW_CTR_MAX];
+	uint64_t peer[UMB_PEER_CONN_CTR_MAX];
+	uint64_t mirror[UMB_MIRROR_CTR_MAX];
 	uint64_t tcp[UMB_TCP_CTR_MAX];
 	uint64_t http[UMB_HTTP_CTR_MAX];
 	uint64_t outcome[UMB_OUTCOME_MAX];
@@ -45,6 +78,13 @@ struct umb_session_params {
 	uint32_t share_ppm;        /**< sampling share, UMB_SHARE_ONE = all */
 	uint64_t seed;             /**< sampling seed */
 	int midstream;             /**< follow flows picked up without a SYN */
+	/**
+	 * Mirroring: the shadow peer's context parameters (the session layer
+	 * fills tcp, sent, closed and ctr), NULL: no mirroring.
+	 */
+	const struct umb_peer_ctx_params *peer;
+	uint64_t allowed_methods;   /**< bit per llhttp method: may reach the shadow */
+	uint64_t shadow_response_timeout_us; /**< request sent -> answer begun */
 	/** Receives every finished record; must rte_mempool_put it eventually. */
 	void (*emit)(void *arg, struct umb_exchange *x);
 	void *emit_arg;
@@ -66,7 +106,24 @@ void umb_session_free(struct umb_session_table *t);
 void umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		const uint8_t *payload);
 
-/** End flows idle for longer than their timeout, visiting at most @p max_visit. */
+/**
+ * Handle one TCP segment received from the shadow (its destination port is
+ * in this table's SNAT class). No-op without mirroring.
+ */
+void umb_session_shadow_packet(struct umb_session_table *t,
+		const struct umb_pkt *pkt, const uint8_t *payload);
+
+/** The shadow's next-hop MAC (NULL: unknown). */
+void umb_session_set_next_hop(struct umb_session_table *t,
+		const struct rte_ether_addr *mac);
+
+/** Shadow sessions open. */
+uint32_t umb_session_mirrored(const struct umb_session_table *t);
+
+/**
+ * End flows idle for longer than their timeout, visiting at most @p max_visit;
+ * with mirroring also run the shadow sessions' timers and response timeouts.
+ */
 void umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 		unsigned int max_visit);
 

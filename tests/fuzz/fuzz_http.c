@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * libFuzzer target of the HTTP exchange builder. The first input byte
  * chooses the run: bit 0 midstream, bits 1-3 the piece size every chunk is
- * cut into, bit 4 gaps allowed, bit 5 eofs allowed. The rest is cut at each
- * 0xff byte into chunks fed alternately as client and server bytes. A chunk
+ * cut into, bit 4 gaps allowed, bit 5 eofs allowed, bit 6 mirrored (the
+ * shadow side, umb_http_mirror_*). The rest is cut at each 0xff byte into
+ * chunks fed in turn as client and server bytes (and shadow bytes when
+ * mirrored; after each chunk the release limit is taken, a suppression
+ * applied and the released bytes reported sent). A chunk
  * that starts with 0xfe is a gap of that direction (next two bytes: its
  * length), one that starts with 0xfd an eof. The connection then ends.
  *
  * Checked: each emitted record has an outcome below UMB_OUTCOME_MAX and
  * NUL-terminated strings within their bounds; outcome counters add up to
  * the records emitted; after conn_end the connection holds nothing and
- * every record is back in the pool.
+ * every record is back in the pool; the release limit never passes the
+ * client bytes seen.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -103,8 +107,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct umb_http_ctx ctx = {
 		.xpool = pool, .emit = check_and_free, .ctr = ctr,
 		.outcome_ctr = oc,
+		.allowed_methods = 1ULL << HTTP_GET | 1ULL << HTTP_HEAD |
+			1ULL << HTTP_OPTIONS,
 	};
 	struct umb_http_conn c;
+	static struct umb_http_mirror mirror;
 	union umb_addr a = { .b = { 192, 0, 2, 1 } };
 	union umb_addr b = { .b = { 192, 0, 2, 2 } };
 	uint64_t ts = 1000, sum = 0;
@@ -114,9 +121,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	flags = data[0];
+	memset(&mirror, 0, sizeof(mirror));
 	memset(oc, 0, sizeof(oc));
 	emitted = 0;
 	umb_http_conn_init(&c, &ctx, 1, 4, &a, 1234, &b, 80, flags & 1);
+	if (flags & 0x40)
+		umb_http_mirror_enable(&c, &mirror);
 
 	start = 1;
 	for (size_t i = 1; i <= size; i++) {
@@ -125,13 +135,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		feed_chunk(&c, dir, data + start, i - start,
 			pieces[(flags >> 1) & 7], flags, ts);
 		ts += 10;
-		dir ^= 1;
+		if (flags & 0x40) {
+			uint64_t lim;
+
+			if (umb_http_mirror_limit(&c, &lim))
+				umb_http_mirror_suppress(&c);
+			if (c.mirror != NULL && lim > c.mirror->fed)
+				abort();
+			umb_http_mirror_sent(&c, lim, ts);
+			dir = (dir + 1) % 3;
+		} else {
+			dir ^= 1;
+		}
 		start = i + 1;
 	}
 	umb_http_conn_end(&c, ts);
 	umb_http_conn_end(&c, ts + 1);
+	umb_http_mirror_end(&c, UMB_OUTCOME_shadow_timeout, ts + 2);
 
-	if (c.count != 0 || c.cur_req != NULL || c.cur_resp != NULL)
+	if (c.count != 0 || c.cur_req != NULL || c.cur_resp != NULL ||
+			c.mirror != NULL || mirror.count != 0 || mirror.cur != NULL)
 		abort();
 	for (int o = 0; o < UMB_OUTCOME_MAX; o++)
 		sum += oc[o];

@@ -15,6 +15,8 @@ Routes (the same on both sides, only "version" differs; nginx answers the
   /status/{code}             that status with a small JSON body
   /reset                     65536-byte body; with --reset-route, 16384
                              bytes of it then a TCP RST
+  /lag/{ms}                  200 {"lag_ms":ms} at once; with --lag-route,
+                             after ms milliseconds (a shadow-only delay)
 Request bodies are read whole (Content-Length or chunked, at most
 MAX_BODY) so keep-alive carries on after POST/PUT/PATCH. One access-log
 line per request in nginx's format (ACCESS_FMT in scripts/lab): body bytes
@@ -245,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {"id": i, "items": [
                 {"sku": i + "-a", "qty": 1}, {"sku": i + "-b", "qty": 2}]})
             return
-        mo = re.fullmatch(r"/(big|chunked|slow|status)/([0-9]{1,10})", path)
+        mo = re.fullmatch(r"/(big|chunked|slow|status|lag)/([0-9]{1,10})", path)
         if mo:
             kind, n = mo.group(1), int(mo.group(2))
             if kind == "big" and n <= MAX_BIG:
@@ -255,6 +257,10 @@ class Handler(BaseHTTPRequestHandler):
             elif kind == "slow" and n <= MAX_SLOW_MS:
                 time.sleep(n / 1000.0)
                 self.send_json(200, {"version": v, "slept_ms": n})
+            elif kind == "lag" and n <= MAX_SLOW_MS:
+                if self.server.lag_route:
+                    time.sleep(n / 1000.0)
+                self.send_json(200, {"version": v, "lag_ms": n})
             elif kind == "status" and 200 <= n <= 599:
                 if n in (204, 304):
                     self.send_empty(n)
@@ -292,10 +298,12 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512
 
-    def __init__(self, addr, family, version, reset_route, logpath):
+    def __init__(self, addr, family, version, reset_route, logpath,
+                 lag_route=False):
         self.address_family = family
         self.version = version
         self.reset_route = reset_route
+        self.lag_route = lag_route
         self.log_lock = threading.Lock()
         self.logf = open(logpath, "a", buffering=1)
         self.resets = set()
@@ -334,12 +342,15 @@ def main():
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--reset-route", action="store_true",
                     help="/reset sends part of its body then a TCP RST")
+    ap.add_argument("--lag-route", action="store_true",
+                    help="/lag/{ms} answers after ms (else at once)")
     ap.add_argument("--log", required=True, help="access log (appended)")
     ap.add_argument("--pidfile", help="written once listening")
     ap.add_argument("--tag", help="ignored; marks the command line")
     a = ap.parse_args()
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
-    srv = Server((a.host, a.port), family, a.version, a.reset_route, a.log)
+    srv = Server((a.host, a.port), family, a.version, a.reset_route, a.log,
+                 a.lag_route)
     if a.pidfile:
         tmp = a.pidfile + ".tmp"
         with open(tmp, "w") as f:

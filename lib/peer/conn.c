@@ -1,0 +1,1579 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The shadow TCP peer, per session (see umb_peer_conn.h, docs/peer.md):
+ * umbra plays the client's side of one TCP connection toward the shadow.
+ *
+ * Sequence space. Toward the shadow every position is a 64-bit offset:
+ * offset o is sequence number isn + 1 + o (mod 2^32), where isn is the
+ * client's ISN (the SYN itself is handled by the state, not by an offset).
+ * Data bytes sit at offsets [0, end) and, after shutdown, the FIN takes the
+ * offset end: snd_una, snd_nxt and snd_max run over data and FIN alike, so
+ * "FIN acknowledged" is snd_una == end + 1. Received ack numbers are turned
+ * into offsets relative to snd_una modulo 2^32 and never trusted beyond
+ * snd_max.
+ *
+ * Send buffer. The bytes [snd_una, written) sit in a chain of mbufs of the
+ * context's buffer pool (linked through next, each with pkt_len ==
+ * data_len, used from the start of its buffer), head at offset buf_off. A
+ * cursor remembers the mbuf of the last segment read, so sending a window
+ * does not walk the chain from the head each time. ACKs free whole mbufs
+ * and trim the head. A segment whose bytes span mbufs is copied into the
+ * context's scratch buffer (one MSS) before umb_peer_build copies it into
+ * the frame.
+ *
+ * Timers are deadlines in the connection (retransmission/persist, delayed
+ * ACK, idle), checked by umb_peer_timers over the list of open connections
+ * with a round-robin cursor.
+ *
+ * Re-entrancy. The callbacks (lib/tcp sink, sent, closed) may call back
+ * into this file for the same connection: a response byte may release the
+ * next request (umb_peer_release), a parser error may abort. Every entry
+ * point brackets its work with enter()/leave(); a connection that ends
+ * inside a bracket is marked DEAD at once (every later call on it is a
+ * no-op and every caller up the stack returns as soon as it sees it), the
+ * closed callback runs at once, and the slot, port, send buffer and lib/tcp
+ * chunks are given back only when the outermost bracket leaves. Output
+ * started from inside output (sent callback -> release) is folded into the
+ * running output loop instead of recursing.
+ *
+ * Ending and the lib/tcp stream: on CLEAN (both FINs, all acknowledged)
+ * umb_tcp_stream_end() runs before the closed callback, so the owner gets
+ * every byte and the eof first; on every other end (RST either way, idle,
+ * retries, abort) the stream is released with umb_tcp_stream_release():
+ * nothing more is delivered, the closed callback's reason tells the owner
+ * why the response stopped.
+ *
+ * Choices documented here:
+ *  - shutdown(at) clamps at to [bytes already sent, written] and releases
+ *    everything before it (the FIN promises those bytes);
+ *  - a frame that cannot be built (no MAC, pool empty) is treated like a
+ *    segment lost on the wire: the state advances, the retransmission
+ *    timer recovers it, the tx_* counters say why;
+ *  - zero window: when bytes wait, nothing is in flight and the shadow's
+ *    window is closed, the retransmission timer runs as a persist timer
+ *    and sends a one-byte probe (then retransmitted like any byte). Any
+ *    acceptable ACK that keeps the window closed proves the shadow alive
+ *    and resets the retry count, so a slow reader is not given up on;
+ *  - the RTO backoff is forgotten when new data is acknowledged (RTO back
+ *    to the estimate, as Linux does); Karn: no RTT sample from a
+ *    retransmitted segment (SYN included);
+ *  - idle_timeout_us 0 disables the idle timer; burst 0 with a rate counts
+ *    as a burst of 1;
+ *  - segments from the shadow without ACK (other than the SYN-ACK case)
+ *    are dropped; old duplicates are acknowledged at once.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "umb_peer_conn.h"
+
+/*
+ * UMB_CTR_GROUP_DEFINE(peer, ...) would name the symbol umb_peer_ctr_group;
+ * the header exports umb_peer_conn_ctr_group for the group "peer".
+ */
+static const char *const umb_peer_conn_ctr_names_[] = {
+	UMB_PEER_CONN_COUNTERS(UMB_CTR_NAME_) };
+static const char *const umb_peer_conn_ctr_descs_[] = {
+	UMB_PEER_CONN_COUNTERS(UMB_CTR_DESC_) };
+const struct umb_ctr_group umb_peer_conn_ctr_group = {
+	"peer", umb_peer_conn_ctr_names_, umb_peer_conn_ctr_descs_,
+	UMB_PEER_CONN_CTR_MAX };
+
+#define CTR_INC(c, n) UMB_CTR_INC((c)->p.ctr, UMB_PEER_CONN_##n)
+#define CTR_ADD(c, n, v) UMB_CTR_ADD((c)->p.ctr, UMB_PEER_CONN_##n, (v))
+
+#define NIL UINT32_MAX
+#define US_PER_MS 1000ull
+#define RTO_MAX_US (60ull * 1000 * 1000)
+#define DEF_MAX_RETRIES 8
+#define DEF_RTO_MIN_US (200ull * 1000)
+#define DEF_RTO_INIT_US (1000ull * 1000)
+#define DEF_DELACK_US (40ull * 1000)
+#define DEF_BUF_ROOM 2048
+#define MSS_DEFAULT_V4 536
+#define MSS_DEFAULT_V6 1220
+/* Smallest MSS taken from a SYN-ACK (Linux TCP_MIN_MSS). */
+#define MSS_MIN 88
+#define TS_OPT_LEN 12
+#define OUR_WIN 65535u
+#define INIT_CWND_SEGS 10
+#define CWND_MAX (1u << 30)
+#define OUTPUT_ROUNDS 64
+
+enum conn_state {
+	ST_FREE = 0,
+	ST_SYN_SENT,
+	ST_ESTABLISHED,
+	ST_DEAD,        /* ended: closed called, slot given back on leave */
+};
+
+struct umb_peer_conn {
+	struct umb_tcp_stream rstream;  /* the shadow's bytes */
+	struct umb_peer_ctx *ctx;
+	void *owner;
+	union umb_addr dst;             /* the shadow's address */
+	/* send buffer: bytes [buf_off, buf_off + chain length) */
+	struct rte_mbuf *buf_head, *buf_tail, *cur_m;
+	uint64_t buf_off, cur_off;
+	/* offsets (see the top of the file) */
+	uint64_t written, released, shut_at;
+	uint64_t snd_una, snd_nxt, snd_max, sent_reported;
+	/* retransmission */
+	uint64_t srtt, rttvar, rto;
+	uint64_t rtt_end, rtt_t0, syn_t0;
+	uint64_t rto_at, delack_at, last_active;
+	uint32_t isn, irs;
+	uint32_t snd_wnd, cwnd, ssthresh, wl1, wl2;
+	uint32_t ts_recent, last_ack_sent;
+	uint32_t retries;
+	uint32_t idx, port_idx, next, prev;
+	uint16_t sport, dport;
+	uint16_t adv_mss;               /* MSS we sent in the SYN */
+	uint16_t mss;                   /* payload bytes per segment we send */
+	uint16_t rcv_mss;               /* payload bytes per full segment received */
+	uint8_t af, state, busy, end_why;
+	uint8_t syn_wscale, syn_ts;     /* what our SYN offered */
+	uint8_t snd_wscale, rcv_wscale, ts_on;
+	uint8_t fin_rcvd, shut, timing, rtt_valid, dupacks;
+	uint8_t ack_now, in_tcp, in_output, output_again;
+};
+
+struct umb_peer_ctx {
+	struct umb_peer_ctx_params p;   /* defaults filled in */
+	struct umb_peer_conn *conns;
+	uint32_t nb_conns;
+	uint32_t *free_conns;           /* stack of free slot indices */
+	uint32_t nb_free;
+	uint32_t *port_conn;            /* port index -> slot, NIL */
+	uint16_t *port_fifo;            /* ring of free port indices */
+	uint32_t fifo_head, fifo_count;
+	uint32_t nb_ports;
+	uint16_t first_port;
+	struct rte_mempool *buf_pool;
+	uint8_t *scratch;
+	uint32_t scratch_len;
+	struct rte_ether_addr next_hop;
+	uint8_t has_next_hop;
+	uint32_t open_head, cursor, nb_open;
+	double tokens;
+	uint64_t tb_last;
+	uint32_t ts_last;
+	uint16_t ip_id;
+};
+
+/* ---- helpers ---- */
+
+static inline bool
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool
+seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static inline uint32_t
+seq_of(const struct umb_peer_conn *k, uint64_t off)
+{
+	return k->isn + 1 + (uint32_t)off;
+}
+
+/* End of the data: FIN offset after shutdown, else what was written. */
+static inline uint64_t
+data_end(const struct umb_peer_conn *k)
+{
+	return k->shut ? k->shut_at : k->written;
+}
+
+/* Next byte of the shadow's stream umbra expects (its FIN included). */
+static inline uint32_t
+rcv_nxt(const struct umb_peer_conn *k)
+{
+	return k->rstream.next_seq + (k->fin_rcvd ? 1 : 0);
+}
+
+static inline uint32_t
+rcv_wnd(const struct umb_peer_conn *k)
+{
+	return OUR_WIN << k->rcv_wscale;
+}
+
+/* umbra's millisecond clock for timestamps, never moving back. */
+static uint32_t
+ts_clock(struct umb_peer_ctx *c, uint64_t now)
+{
+	uint32_t t = (uint32_t)(now / US_PER_MS);
+
+	if (seq_lt(t, c->ts_last))
+		t = c->ts_last;
+	c->ts_last = t;
+	return t;
+}
+
+static uint64_t
+rto_base(const struct umb_peer_conn *k)
+{
+	const struct umb_peer_ctx *c = k->ctx;
+	uint64_t r;
+
+	if (!k->rtt_valid)
+		return RTE_MIN(c->p.rto_init_us, RTO_MAX_US);
+	r = k->srtt + RTE_MAX(4 * k->rttvar, (uint64_t)1);
+	r = RTE_MAX(r, c->p.rto_min_us);
+	return RTE_MIN(r, RTO_MAX_US);
+}
+
+static void
+rtt_sample(struct umb_peer_conn *k, uint64_t r)
+{
+	/* RFC 6298 section 2. */
+	if (!k->rtt_valid) {
+		k->srtt = r;
+		k->rttvar = r / 2;
+		k->rtt_valid = 1;
+	} else {
+		uint64_t d = k->srtt > r ? k->srtt - r : r - k->srtt;
+
+		k->rttvar = (3 * k->rttvar + d) / 4;
+		k->srtt = (7 * k->srtt + r) / 8;
+	}
+	k->rto = rto_base(k);
+}
+
+/* ---- frames ---- */
+
+/* Build and send one frame; 0 when it was handed to tx. */
+static int
+xmit_raw(struct umb_peer_ctx *c, uint8_t af, const union umb_addr *dst,
+		struct umb_peer_tcp *t)
+{
+	struct umb_peer_l2l3 l = { .af = af, .vlan = c->p.vlan,
+		.mtu = c->p.mtu };
+	struct rte_mbuf *m;
+
+	if (!c->has_next_hop) {
+		CTR_INC(c, tx_no_mac);
+		return -1;
+	}
+	l.src = af == 4 ? c->p.src4 : c->p.src6;
+	l.dst = *dst;
+	l.src_mac = c->p.src_mac;
+	l.dst_mac = c->next_hop;
+	t->ip_id = c->ip_id++;
+	m = umb_peer_build(c->p.tx_pool, &l, t);
+	if (m == NULL) {
+		if (rte_errno == ENOBUFS)
+			CTR_INC(c, tx_no_mbuf);
+		else
+			CTR_INC(c, tx_build_error);
+		return -1;
+	}
+	c->p.tx(c->p.tx_arg, m);
+	return 0;
+}
+
+/* A segment of connection @p k with the common fields filled. */
+static void
+seg_init(struct umb_peer_conn *k, struct umb_peer_tcp *t, uint8_t flags,
+		uint64_t now)
+{
+	memset(t, 0, sizeof(*t));
+	t->sport = k->sport;
+	t->dport = k->dport;
+	t->flags = flags;
+	t->win = OUR_WIN;
+	t->wscale = UMB_PEER_NO_WSCALE;
+	if (k->state == ST_ESTABLISHED || k->state == ST_DEAD) {
+		if (flags & UMB_TCP_ACK)
+			t->ack = rcv_nxt(k);
+		if (k->ts_on) {
+			t->has_ts = 1;
+			t->tsval = ts_clock(k->ctx, now);
+			t->tsecr = k->ts_recent;
+		}
+	}
+}
+
+/* Send @p t; every segment with ACK acknowledges what we have. */
+static int
+xmit(struct umb_peer_conn *k, struct umb_peer_tcp *t, uint64_t now)
+{
+	k->last_active = now;
+	if (t->flags & UMB_TCP_ACK) {
+		k->last_ack_sent = t->ack;
+		k->delack_at = 0;
+		k->ack_now = 0;
+	}
+	return xmit_raw(k->ctx, k->af, &k->dst, t);
+}
+
+static void
+send_syn(struct umb_peer_conn *k, uint64_t now)
+{
+	struct umb_peer_tcp t;
+
+	seg_init(k, &t, UMB_TCP_SYN, now);
+	t.seq = k->isn;
+	t.mss = k->adv_mss;
+	t.wscale = k->syn_wscale;
+	if (k->syn_ts) {
+		t.has_ts = 1;
+		t.tsval = ts_clock(k->ctx, now);
+		t.tsecr = 0;
+	}
+	if (xmit(k, &t, now) == 0)
+		CTR_INC(k->ctx, syn_sent);
+}
+
+static void
+send_ack(struct umb_peer_conn *k, uint64_t now)
+{
+	struct umb_peer_tcp t;
+
+	seg_init(k, &t, UMB_TCP_ACK, now);
+	t.seq = seq_of(k, k->snd_nxt);
+	if (xmit(k, &t, now) == 0)
+		CTR_INC(k->ctx, acks_sent);
+}
+
+static void
+send_rst(struct umb_peer_conn *k, uint64_t now)
+{
+	struct umb_peer_tcp t;
+
+	if (k->state == ST_SYN_SENT) {
+		seg_init(k, &t, UMB_TCP_RST, now);
+		t.seq = k->isn + 1;
+	} else {
+		seg_init(k, &t, UMB_TCP_RST | UMB_TCP_ACK, now);
+		t.seq = seq_of(k, k->snd_nxt);
+	}
+	t.win = 0;
+	if (xmit(k, &t, now) == 0)
+		CTR_INC(k->ctx, rst_sent);
+}
+
+/*
+ * Pointer to @p len contiguous bytes of the send buffer at offset @p off
+ * (copied into the scratch buffer when they span mbufs).
+ */
+static const uint8_t *
+buf_bytes(struct umb_peer_conn *k, uint64_t off, uint32_t len)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	struct rte_mbuf *m = k->cur_m;
+	uint64_t moff = k->cur_off;
+	uint32_t in, done = 0;
+
+	if (m == NULL || moff > off) {
+		m = k->buf_head;
+		moff = k->buf_off;
+	}
+	while (m != NULL && moff + m->data_len <= off) {
+		moff += m->data_len;
+		m = m->next;
+	}
+	if (m == NULL || len > c->scratch_len)
+		return NULL;
+	k->cur_m = m;
+	k->cur_off = moff;
+	in = (uint32_t)(off - moff);
+	if (m->data_len - in >= len)
+		return rte_pktmbuf_mtod_offset(m, const uint8_t *, in);
+	while (done < len && m != NULL) {
+		uint32_t n = RTE_MIN((uint32_t)(m->data_len - in), len - done);
+
+		memcpy(c->scratch + done,
+			rte_pktmbuf_mtod_offset(m, const uint8_t *, in), n);
+		done += n;
+		in = 0;
+		m = m->next;
+	}
+	return done == len ? c->scratch : NULL;
+}
+
+/* Send the data segment [off, off + len) (and FIN when @p fin). */
+static int
+send_data(struct umb_peer_conn *k, uint64_t off, uint32_t len, uint8_t extra,
+		uint64_t now)
+{
+	struct umb_peer_tcp t;
+
+	seg_init(k, &t, UMB_TCP_ACK | extra, now);
+	t.seq = seq_of(k, off);
+	if (len > 0) {
+		t.payload = buf_bytes(k, off, len);
+		if (t.payload == NULL) {
+			/* Cannot happen while the buffer invariant holds. */
+			CTR_INC(k->ctx, tx_build_error);
+			return -1;
+		}
+		t.len = len;
+	}
+	return xmit(k, &t, now);
+}
+
+/* ---- send buffer ---- */
+
+/*
+ * The chain is linked through next but every mbuf is handled alone
+ * (rte_pktmbuf_append/trim would walk to the last segment).
+ */
+static inline void
+mbuf_put(struct rte_mbuf *m, const uint8_t *src, uint32_t n)
+{
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), src, n);
+	m->data_len = (uint16_t)(m->data_len + n);
+	m->pkt_len = m->data_len;
+}
+
+static void
+buf_free_all(struct umb_peer_conn *k)
+{
+	struct rte_mbuf *m = k->buf_head;
+
+	while (m != NULL) {
+		struct rte_mbuf *n = m->next;
+
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = n;
+	}
+	k->buf_head = k->buf_tail = k->cur_m = NULL;
+}
+
+/* Drop bytes below offset @p upto from the head. */
+static void
+buf_trim_head(struct umb_peer_conn *k, uint64_t upto)
+{
+	struct rte_mbuf *m;
+
+	while ((m = k->buf_head) != NULL && k->buf_off < upto) {
+		uint64_t n = upto - k->buf_off;
+
+		if (n < m->data_len) {
+			rte_pktmbuf_adj(m, (uint16_t)n);
+			k->buf_off += n;
+			if (k->cur_m == m)
+				k->cur_off = k->buf_off;
+			break;
+		}
+		k->buf_off += m->data_len;
+		k->buf_head = m->next;
+		if (k->buf_head == NULL)
+			k->buf_tail = NULL;
+		if (k->cur_m == m)
+			k->cur_m = NULL;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	if (k->buf_head == NULL)
+		k->buf_off = upto;
+}
+
+/* Drop bytes from offset @p at on (shutdown). */
+static void
+buf_trim_tail(struct umb_peer_conn *k, uint64_t at)
+{
+	struct rte_mbuf *m = k->buf_head, *prev = NULL;
+	uint64_t moff = k->buf_off;
+
+	while (m != NULL && moff + m->data_len <= at) {
+		moff += m->data_len;
+		prev = m;
+		m = m->next;
+	}
+	if (m == NULL)
+		return;
+	if (at > moff) {
+		m->data_len = (uint16_t)(at - moff);
+		m->pkt_len = m->data_len;
+		prev = m;
+		m = m->next;
+	}
+	if (prev != NULL)
+		prev->next = NULL;
+	else
+		k->buf_head = NULL;
+	k->buf_tail = prev;
+	k->cur_m = NULL;
+	while (m != NULL) {
+		struct rte_mbuf *n = m->next;
+
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = n;
+	}
+}
+
+/* ---- connection list and slots ---- */
+
+static void
+list_add(struct umb_peer_ctx *c, struct umb_peer_conn *k)
+{
+	k->prev = NIL;
+	k->next = c->open_head;
+	if (c->open_head != NIL)
+		c->conns[c->open_head].prev = k->idx;
+	c->open_head = k->idx;
+}
+
+static void
+list_del(struct umb_peer_ctx *c, struct umb_peer_conn *k)
+{
+	if (c->cursor == k->idx)
+		c->cursor = k->next;
+	if (k->prev != NIL)
+		c->conns[k->prev].next = k->next;
+	else
+		c->open_head = k->next;
+	if (k->next != NIL)
+		c->conns[k->next].prev = k->prev;
+	k->next = k->prev = NIL;
+}
+
+static uint16_t
+port_of(const struct umb_peer_ctx *c, uint32_t i)
+{
+	return (uint16_t)(c->first_port + i * c->p.nb_ctx);
+}
+
+/* Give everything back (outside any callback). */
+static void
+finalize(struct umb_peer_conn *k)
+{
+	struct umb_peer_ctx *c = k->ctx;
+
+	list_del(c, k);
+	buf_free_all(k);
+	umb_tcp_stream_release(c->p.tcp, &k->rstream);
+	c->port_conn[k->port_idx] = NIL;
+	c->port_fifo[(c->fifo_head + c->fifo_count) % c->nb_ports] =
+		(uint16_t)k->port_idx;
+	c->fifo_count++;
+	c->free_conns[c->nb_free++] = k->idx;
+	k->state = ST_FREE;
+	k->owner = NULL;
+}
+
+static inline void
+enter(struct umb_peer_conn *k)
+{
+	k->busy++;
+}
+
+static inline void
+leave(struct umb_peer_conn *k)
+{
+	if (--k->busy == 0 && k->state == ST_DEAD)
+		finalize(k);
+}
+
+static inline bool
+dead(const struct umb_peer_conn *k)
+{
+	return k->state != ST_SYN_SENT && k->state != ST_ESTABLISHED;
+}
+
+/* The connection ends now (see the top of the file). */
+static void
+conn_end(struct umb_peer_conn *k, enum umb_peer_end why, uint64_t now)
+{
+	struct umb_peer_ctx *c = k->ctx;
+
+	if (dead(k))
+		return;
+	k->state = ST_DEAD;
+	k->end_why = (uint8_t)why;
+	c->nb_open--;
+	switch (why) {
+	case UMB_PEER_END_CLEAN:
+		CTR_INC(c, closed_clean);
+		break;
+	case UMB_PEER_END_SHADOW_RST:
+		CTR_INC(c, closed_shadow_rst);
+		break;
+	case UMB_PEER_END_ABORT:
+		CTR_INC(c, closed_abort);
+		break;
+	case UMB_PEER_END_IDLE:
+		CTR_INC(c, closed_idle);
+		break;
+	case UMB_PEER_END_RETRIES:
+		CTR_INC(c, closed_retries);
+		break;
+	}
+	if (why == UMB_PEER_END_CLEAN && !k->in_tcp)
+		umb_tcp_stream_end(c->p.tcp, &k->rstream, now, k->owner);
+	if (c->p.closed != NULL)
+		c->p.closed(k->owner, why, now);
+}
+
+/* Send a RST and end the connection. */
+static void
+conn_reset(struct umb_peer_conn *k, enum umb_peer_end why, uint64_t now)
+{
+	if (dead(k))
+		return;
+	send_rst(k, now);
+	conn_end(k, why, now);
+}
+
+/* ---- output ---- */
+
+/* Bytes that may be sent at all: released, written, before the FIN. */
+static inline uint64_t
+send_limit(const struct umb_peer_conn *k)
+{
+	return RTE_MIN(k->released, data_end(k));
+}
+
+/* Arm or stop the retransmission / persist timer. */
+static void
+rearm(struct umb_peer_conn *k, uint64_t now)
+{
+	if (k->state != ST_ESTABLISHED)
+		return;
+	if (k->snd_max > k->snd_una) {
+		if (k->rto_at == 0)
+			k->rto_at = now + k->rto;
+	} else if (k->snd_nxt < send_limit(k)) {
+		/* Bytes wait but nothing is in flight: the window is shut. */
+		if (k->rto_at == 0)
+			k->rto_at = now + k->rto;
+	} else {
+		k->rto_at = 0;
+	}
+}
+
+static void
+output_once(struct umb_peer_conn *k, uint64_t now, bool force_one)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	uint64_t limit = send_limit(k);
+	uint64_t end = data_end(k);
+	uint64_t wnd = RTE_MIN(k->snd_wnd, k->cwnd);
+	uint64_t data_max;
+	unsigned int sent_new = 0;
+
+	if (k->snd_nxt < k->snd_una)
+		k->snd_nxt = k->snd_una;
+	/* A retransmission never goes past what was sent before. */
+	while (k->snd_nxt < limit && !dead(k)) {
+		uint64_t off = k->snd_nxt;
+		uint64_t room = k->snd_una + wnd > off ? k->snd_una + wnd - off : 0;
+		uint64_t len = RTE_MIN((uint64_t)k->mss, limit - off);
+		bool rexmit = off < k->snd_max;
+		uint8_t flags = 0;
+
+		if (rexmit)
+			len = RTE_MIN(len, RTE_MIN(k->snd_max, end) - off);
+		if (force_one) {
+			/* RTO / persist: at least one segment (or byte) goes. */
+			if (!rexmit)
+				len = RTE_MIN(len, RTE_MAX(room, (uint64_t)1));
+			force_one = false;
+		} else {
+			len = RTE_MIN(len, room);
+		}
+		if (len == 0)
+			break;
+		if (off + len == limit || (rexmit && off + len == k->snd_max))
+			flags |= UMB_TCP_PSH;
+		if (!rexmit && !k->timing) {
+			k->timing = 1;
+			k->rtt_end = off + len;
+			k->rtt_t0 = now;
+		}
+		if (send_data(k, off, (uint32_t)len, flags, now) == 0) {
+			if (rexmit) {
+				CTR_INC(c, rto_retransmits);
+			} else {
+				CTR_INC(c, data_segments);
+				CTR_ADD(c, data_bytes, len);
+			}
+		}
+		k->snd_nxt = off + len;
+		if (k->snd_nxt > k->snd_max) {
+			k->snd_max = k->snd_nxt;
+			sent_new = 1;
+		}
+	}
+	/* FIN: once every byte before it was sent and acknowledged. */
+	if (!dead(k) && k->shut && k->snd_nxt == k->shut_at &&
+			k->snd_una == k->shut_at) {
+		struct umb_peer_tcp t;
+
+		seg_init(k, &t, UMB_TCP_FIN | UMB_TCP_ACK, now);
+		t.seq = seq_of(k, k->shut_at);
+		if (xmit(k, &t, now) == 0) {
+			CTR_INC(c, fin_sent);
+			if (k->snd_max > k->shut_at)
+				CTR_INC(c, rto_retransmits);
+		}
+		k->snd_nxt = k->shut_at + 1;
+		k->snd_max = RTE_MAX(k->snd_max, k->snd_nxt);
+	}
+	rearm(k, now);
+	data_max = RTE_MIN(k->snd_max, end);
+	if (sent_new && data_max > k->sent_reported && !dead(k)) {
+		k->sent_reported = data_max;
+		if (c->p.sent != NULL)
+			c->p.sent(k->owner, data_max, now);
+	}
+}
+
+/* Send what the windows allow (folded when called from inside itself). */
+static void
+output(struct umb_peer_conn *k, uint64_t now, bool force_one)
+{
+	if (k->state != ST_ESTABLISHED)
+		return;
+	if (k->in_output) {
+		k->output_again = 1;
+		return;
+	}
+	k->in_output = 1;
+	for (unsigned int i = 0; i < OUTPUT_ROUNDS && !dead(k); i++) {
+		k->output_again = 0;
+		output_once(k, now, force_one);
+		force_one = false;
+		if (!k->output_again)
+			break;
+	}
+	k->in_output = 0;
+}
+
+/* ---- timers ---- */
+
+static void
+on_rto(struct umb_peer_conn *k, uint64_t now)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	uint64_t flight;
+
+	k->rto_at = 0;
+	if (k->retries >= c->p.max_retries) {
+		conn_reset(k, UMB_PEER_END_RETRIES, now);
+		return;
+	}
+	k->retries++;
+	k->rto = RTE_MIN(k->rto * 2, RTO_MAX_US);
+	k->timing = 0;
+	if (k->state == ST_SYN_SENT) {
+		CTR_INC(c, rto_retransmits);
+		send_syn(k, now);
+		k->rto_at = now + k->rto;
+		return;
+	}
+	flight = k->snd_max - k->snd_una;
+	if (flight > 0) {
+		k->ssthresh = (uint32_t)RTE_MIN(RTE_MAX(flight / 2,
+			2ull * k->mss), (uint64_t)CWND_MAX);
+		k->cwnd = k->mss;
+		k->snd_nxt = k->snd_una;
+		k->dupacks = 0;
+	}
+	/* Retransmission, or a persist probe when nothing was in flight. */
+	output(k, now, true);
+	if (!dead(k) && k->rto_at == 0 &&
+			(k->snd_max > k->snd_una || k->snd_nxt < send_limit(k)))
+		k->rto_at = now + k->rto;
+}
+
+static void
+conn_timers(struct umb_peer_conn *k, uint64_t now)
+{
+	const struct umb_peer_ctx *c = k->ctx;
+
+	if (c->p.idle_timeout_us != 0 && now >= k->last_active &&
+			now - k->last_active >= c->p.idle_timeout_us) {
+		conn_reset(k, UMB_PEER_END_IDLE, now);
+		return;
+	}
+	if (k->delack_at != 0 && now >= k->delack_at &&
+			k->state == ST_ESTABLISHED)
+		send_ack(k, now);
+	if (!dead(k) && k->rto_at != 0 && now >= k->rto_at)
+		on_rto(k, now);
+}
+
+/* ---- input ---- */
+
+/* RST for a segment that found no connection (RFC 9293 3.10.7.1). */
+static void
+reply_rst(struct umb_peer_ctx *c, const struct umb_pkt *pkt)
+{
+	struct umb_peer_tcp t = { 0 };
+
+	if (pkt->tcp_flags & UMB_TCP_RST)
+		return;
+	if ((pkt->af == 4 && !c->p.has_src4) ||
+			(pkt->af == 6 && !c->p.has_src6) ||
+			(pkt->af != 4 && pkt->af != 6))
+		return;
+	t.sport = pkt->dport;
+	t.dport = pkt->sport;
+	t.wscale = UMB_PEER_NO_WSCALE;
+	if (pkt->tcp_flags & UMB_TCP_ACK) {
+		t.seq = pkt->ack;
+		t.flags = UMB_TCP_RST;
+	} else {
+		t.seq = 0;
+		t.ack = pkt->seq + pkt->payload_len +
+			((pkt->tcp_flags & UMB_TCP_SYN) ? 1 : 0) +
+			((pkt->tcp_flags & UMB_TCP_FIN) ? 1 : 0);
+		t.flags = UMB_TCP_RST | UMB_TCP_ACK;
+	}
+	if (xmit_raw(c, pkt->af, &pkt->src, &t) == 0)
+		CTR_INC(c, rst_sent);
+}
+
+static struct umb_peer_conn *
+lookup(struct umb_peer_ctx *c, const struct umb_pkt *pkt)
+{
+	struct umb_peer_conn *k;
+	uint32_t i, s;
+
+	if (pkt->dport < c->first_port || pkt->dport > c->p.sport_max)
+		return NULL;
+	s = pkt->dport - c->first_port;
+	if (s % c->p.nb_ctx != 0)
+		return NULL;
+	i = s / c->p.nb_ctx;
+	if (i >= c->nb_ports || c->port_conn[i] == NIL)
+		return NULL;
+	k = &c->conns[c->port_conn[i]];
+	if (dead(k) || k->af != pkt->af || k->dport != pkt->sport ||
+			memcmp(k->dst.b, pkt->src.b, k->af == 4 ? 4 : 16) != 0)
+		return NULL;
+	return k;
+}
+
+/* Feed the shadow's payload (and SYN / FIN) through the lib/tcp stream. */
+static void
+feed(struct umb_peer_conn *k, uint32_t seq, uint8_t flags,
+		const uint8_t *payload, uint32_t len, uint64_t now)
+{
+	k->in_tcp = 1;
+	umb_tcp_segment(k->ctx->p.tcp, &k->rstream, seq, flags, payload, len,
+		now, k->owner);
+	k->in_tcp = 0;
+}
+
+static void
+input_syn_sent(struct umb_peer_conn *k, const struct umb_pkt *pkt,
+		const uint8_t *payload, uint64_t now)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	uint8_t f = pkt->tcp_flags;
+	uint32_t peer_mss;
+
+	if (f & UMB_TCP_RST) {
+		/* Acceptable only when it acknowledges our SYN. */
+		if ((f & UMB_TCP_ACK) && pkt->ack == k->isn + 1)
+			conn_end(k, UMB_PEER_END_SHADOW_RST, now);
+		return;
+	}
+	if ((f & (UMB_TCP_SYN | UMB_TCP_ACK)) != (UMB_TCP_SYN | UMB_TCP_ACK))
+		return;
+	if (pkt->ack != k->isn + 1) {
+		struct umb_peer_tcp t = { .sport = k->sport, .dport = k->dport,
+			.seq = pkt->ack, .flags = UMB_TCP_RST,
+			.wscale = UMB_PEER_NO_WSCALE };
+
+		CTR_INC(c, rx_bad_ack);
+		if (xmit_raw(c, k->af, &k->dst, &t) == 0)
+			CTR_INC(c, rst_sent);
+		return;
+	}
+	/* Established. */
+	k->irs = pkt->seq;
+	peer_mss = (pkt->opt_flags & UMB_OPT_MSS) ? pkt->mss :
+		(k->af == 6 ? MSS_DEFAULT_V6 : MSS_DEFAULT_V4);
+	peer_mss = RTE_MIN(peer_mss, (uint32_t)k->adv_mss);
+	peer_mss = RTE_MAX(peer_mss, (uint32_t)MSS_MIN);
+	if (k->syn_wscale != UMB_PEER_NO_WSCALE &&
+			(pkt->opt_flags & UMB_OPT_WSCALE)) {
+		k->snd_wscale = RTE_MIN(pkt->wscale, UMB_PEER_MAX_WSCALE);
+		k->rcv_wscale = k->syn_wscale;
+	}
+	k->ts_on = k->syn_ts && (pkt->opt_flags & UMB_OPT_TS);
+	if (k->ts_on)
+		k->ts_recent = pkt->tsval;
+	k->mss = (uint16_t)(peer_mss - (k->ts_on ? TS_OPT_LEN : 0));
+	k->rcv_mss = (uint16_t)RTE_MAX((int)k->adv_mss -
+		(k->ts_on ? TS_OPT_LEN : 0), MSS_MIN);
+	k->cwnd = INIT_CWND_SEGS * k->mss;
+	k->ssthresh = CWND_MAX;
+	k->snd_wnd = pkt->win;
+	k->wl1 = pkt->seq;
+	k->wl2 = pkt->ack;
+	if (k->retries == 0 && now >= k->syn_t0)
+		rtt_sample(k, now - k->syn_t0);
+	k->retries = 0;
+	k->rto = rto_base(k);
+	k->rto_at = 0;
+	k->state = ST_ESTABLISHED;
+	CTR_INC(c, established);
+	/* The stream starts after the SYN; data on a SYN-ACK is kept. */
+	feed(k, pkt->seq, UMB_TCP_SYN, payload, pkt->payload_len, now);
+	if (dead(k))
+		return;
+	k->ack_now = 1;
+	output(k, now, false);
+	if (!dead(k) && k->ack_now)
+		send_ack(k, now);
+}
+
+/* ACK field of an acceptable segment; false when the segment is dropped. */
+static bool
+input_ack(struct umb_peer_conn *k, const struct umb_pkt *pkt, uint64_t now)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	uint32_t una = seq_of(k, k->snd_una);
+	uint32_t d = pkt->ack - una;
+	uint64_t wnd = (uint64_t)pkt->win << k->snd_wscale;
+	uint64_t end = data_end(k);
+
+	if ((int32_t)d < 0)
+		return true; /* old ACK: nothing to learn from it */
+	if (d > k->snd_max - k->snd_una) {
+		CTR_INC(c, rx_bad_ack);
+		send_ack(k, now);
+		return false;
+	}
+	if (d == 0) {
+		if (pkt->payload_len == 0 &&
+				!(pkt->tcp_flags & (UMB_TCP_SYN | UMB_TCP_FIN)) &&
+				wnd == k->snd_wnd && k->snd_max > k->snd_una) {
+			CTR_INC(c, rx_dup_acks);
+			if (++k->dupacks == 3) {
+				uint64_t flight = k->snd_max - k->snd_una;
+
+				k->ssthresh = (uint32_t)RTE_MIN(RTE_MAX(
+					flight / 2, 2ull * k->mss),
+					(uint64_t)CWND_MAX);
+				k->cwnd = k->ssthresh;
+				k->timing = 0;
+				if (k->snd_una < end) {
+					uint64_t len = RTE_MIN(RTE_MIN(
+						(uint64_t)k->mss,
+						RTE_MIN(k->snd_max, end) -
+						k->snd_una), end - k->snd_una);
+
+					if (send_data(k, k->snd_una,
+							(uint32_t)len, 0,
+							now) == 0)
+						CTR_INC(c, fast_retransmits);
+				} else if (k->shut) {
+					struct umb_peer_tcp t;
+
+					seg_init(k, &t, UMB_TCP_FIN |
+						UMB_TCP_ACK, now);
+					t.seq = seq_of(k, k->shut_at);
+					if (xmit(k, &t, now) == 0) {
+						CTR_INC(c, fin_sent);
+						CTR_INC(c, fast_retransmits);
+					}
+				}
+			}
+		}
+	} else {
+		/* New data (or our FIN) acknowledged. */
+		uint64_t una = k->snd_una + d;
+
+		k->snd_una = una;
+		if (k->snd_nxt < una)
+			k->snd_nxt = una;
+		k->dupacks = 0;
+		k->retries = 0;
+		if (k->timing && una >= k->rtt_end) {
+			k->timing = 0;
+			if (now >= k->rtt_t0)
+				rtt_sample(k, now - k->rtt_t0);
+		}
+		k->rto = rto_base(k);
+		k->rto_at = 0;
+		if (k->cwnd < k->ssthresh)
+			k->cwnd += k->mss;
+		else
+			k->cwnd += RTE_MAX((uint32_t)((uint64_t)k->mss * k->mss /
+				k->cwnd), 1u);
+		k->cwnd = RTE_MIN(k->cwnd, (uint32_t)CWND_MAX);
+		buf_trim_head(k, RTE_MIN(una, end));
+	}
+	/* Window update (RFC 9293 3.10.7.4). */
+	if (seq_lt(k->wl1, pkt->seq) ||
+			(k->wl1 == pkt->seq && seq_le(k->wl2, pkt->ack))) {
+		k->snd_wnd = (uint32_t)RTE_MIN(wnd, (uint64_t)UINT32_MAX);
+		k->wl1 = pkt->seq;
+		k->wl2 = pkt->ack;
+	}
+	/* A shadow that answers while its window is shut is alive. */
+	if (k->snd_wnd == 0)
+		k->retries = 0;
+	rearm(k, now);
+	return true;
+}
+
+static void
+input_established(struct umb_peer_conn *k, const struct umb_pkt *pkt,
+		const uint8_t *payload, uint64_t now)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	uint8_t f = pkt->tcp_flags;
+	uint32_t len = pkt->payload_len;
+	uint32_t seg_len = len + ((f & UMB_TCP_FIN) ? 1 : 0);
+	uint32_t nxt = rcv_nxt(k);
+	uint32_t wnd = rcv_wnd(k);
+	int64_t rel = (int32_t)(pkt->seq - nxt);
+	int64_t end_rel = rel + seg_len;
+
+	if (f & UMB_TCP_RST) {
+		if (pkt->seq == nxt || (rel >= 0 && rel < wnd))
+			conn_end(k, UMB_PEER_END_SHADOW_RST, now);
+		return;
+	}
+	if (f & UMB_TCP_SYN) {
+		/* A SYN-ACK again (our ACK was lost) or a bogus SYN: ACK. */
+		send_ack(k, now);
+		return;
+	}
+	if (rel > (int64_t)wnd || end_rel < -(int64_t)wnd) {
+		CTR_INC(c, rx_out_of_window);
+		send_ack(k, now);
+		return;
+	}
+	if (!(f & UMB_TCP_ACK))
+		return;
+	/* RFC 7323 4.3: TS.Recent from segments covering Last.ACK.sent. */
+	if (k->ts_on && (pkt->opt_flags & UMB_OPT_TS) && rel <= 0 &&
+			end_rel >= 0 && seq_le(pkt->seq, k->last_ack_sent) &&
+			seq_le(k->ts_recent, pkt->tsval))
+		k->ts_recent = pkt->tsval;
+	if (!input_ack(k, pkt, now) || dead(k))
+		return;
+
+	if (seg_len > 0) {
+		uint32_t expected = k->rstream.next_seq;
+		bool ooo_before = k->rstream.ooo != NULL;
+		bool had_fin = k->fin_rcvd;
+
+		if (len > 0 && payload == NULL)
+			len = 0;
+		CTR_ADD(c, rx_bytes, len);
+		if (pkt->seq != expected || ooo_before)
+			k->ack_now = 1;
+		if (!had_fin)
+			feed(k, pkt->seq, f & (UMB_TCP_FIN | UMB_TCP_PSH |
+				UMB_TCP_ACK), payload, len, now);
+		if (dead(k))
+			return;
+		if (!had_fin && (k->rstream.flags & UMB_TCP_S_FIN) &&
+				k->rstream.next_seq == k->rstream.fin_seq) {
+			k->fin_rcvd = 1;
+			k->ack_now = 1;
+		}
+		if (had_fin || k->rstream.ooo != NULL)
+			k->ack_now = 1;
+		if ((uint32_t)(rcv_nxt(k) - k->last_ack_sent) >=
+				2u * k->rcv_mss)
+			k->ack_now = 1;
+		if (!k->ack_now && k->delack_at == 0 &&
+				rcv_nxt(k) != k->last_ack_sent)
+			k->delack_at = now + c->p.delack_us;
+	}
+	output(k, now, false);
+	if (dead(k))
+		return;
+	if (k->ack_now)
+		send_ack(k, now);
+	if (k->fin_rcvd && k->shut && k->snd_una == k->shut_at + 1)
+		conn_end(k, UMB_PEER_END_CLEAN, now);
+}
+
+/* ---- API ---- */
+
+const char *
+umb_peer_end_name(enum umb_peer_end e)
+{
+	switch (e) {
+	case UMB_PEER_END_CLEAN:
+		return "clean";
+	case UMB_PEER_END_SHADOW_RST:
+		return "shadow_rst";
+	case UMB_PEER_END_ABORT:
+		return "abort";
+	case UMB_PEER_END_IDLE:
+		return "idle";
+	case UMB_PEER_END_RETRIES:
+		return "retries";
+	}
+	return "unknown";
+}
+
+void
+umb_peer_ctx_free(struct umb_peer_ctx *c)
+{
+	if (c == NULL)
+		return;
+	if (c->conns != NULL) {
+		for (uint32_t i = 0; i < c->nb_conns; i++) {
+			struct umb_peer_conn *k = &c->conns[i];
+
+			if (k->state == ST_FREE)
+				continue;
+			buf_free_all(k);
+			umb_tcp_stream_release(c->p.tcp, &k->rstream);
+		}
+	}
+	rte_mempool_free(c->buf_pool);
+	rte_free(c->conns);
+	rte_free(c->free_conns);
+	rte_free(c->port_conn);
+	rte_free(c->port_fifo);
+	rte_free(c->scratch);
+	rte_free(c);
+}
+
+struct umb_peer_ctx *
+umb_peer_ctx_create(const struct umb_peer_ctx_params *p)
+{
+	struct umb_peer_ctx *c;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t first, nb_ports, room;
+	int sock;
+
+	if (p == NULL || p->name == NULL || p->ctr == NULL || p->tx == NULL ||
+			p->tx_pool == NULL || p->tcp == NULL ||
+			p->tcp->ctr == NULL || p->nb_ctx == 0 ||
+			p->ctx_index >= p->nb_ctx ||
+			p->sport_min > p->sport_max || p->max_conns == 0 ||
+			p->buf_mbufs == 0 || p->held_bytes == 0 ||
+			p->vlan > UMB_PEER_MAX_VLAN ||
+			(!p->has_src4 && !p->has_src6) ||
+			p->new_per_sec < 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* The first port of the class (never port 0). */
+	first = p->sport_min + (p->ctx_index + p->nb_ctx -
+		p->sport_min % p->nb_ctx) % p->nb_ctx;
+	if (first == 0)
+		first += p->nb_ctx;
+	if (first > p->sport_max) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	nb_ports = (p->sport_max - first) / p->nb_ctx + 1;
+	sock = p->socket_id;
+
+	c = rte_zmalloc_socket("umb_peer_ctx", sizeof(*c), 0, sock);
+	if (c == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	c->p = *p;
+	if (c->p.mtu == 0)
+		c->p.mtu = UMB_PEER_DEFAULT_MTU;
+	if (c->p.max_retries == 0)
+		c->p.max_retries = DEF_MAX_RETRIES;
+	if (c->p.rto_min_us == 0)
+		c->p.rto_min_us = DEF_RTO_MIN_US;
+	if (c->p.rto_init_us == 0)
+		c->p.rto_init_us = DEF_RTO_INIT_US;
+	if (c->p.delack_us == 0)
+		c->p.delack_us = DEF_DELACK_US;
+	if (c->p.buf_data_room == 0)
+		c->p.buf_data_room = DEF_BUF_ROOM;
+	if (c->p.burst == 0)
+		c->p.burst = 1;
+	c->first_port = (uint16_t)first;
+	c->nb_ports = nb_ports;
+	c->nb_conns = RTE_MIN(p->max_conns, nb_ports);
+	c->open_head = NIL;
+	c->cursor = NIL;
+	c->tokens = c->p.burst;
+	c->scratch_len = c->p.mtu;
+
+	c->conns = rte_zmalloc_socket("umb_peer_conns",
+		sizeof(*c->conns) * c->nb_conns, 0, sock);
+	c->free_conns = rte_zmalloc_socket("umb_peer_free",
+		sizeof(uint32_t) * c->nb_conns, 0, sock);
+	c->port_conn = rte_zmalloc_socket("umb_peer_ports",
+		sizeof(uint32_t) * nb_ports, 0, sock);
+	c->port_fifo = rte_zmalloc_socket("umb_peer_fifo",
+		sizeof(uint16_t) * nb_ports, 0, sock);
+	c->scratch = rte_zmalloc_socket("umb_peer_scratch", c->scratch_len,
+		0, sock);
+	if (c->conns == NULL || c->free_conns == NULL ||
+			c->port_conn == NULL || c->port_fifo == NULL ||
+			c->scratch == NULL) {
+		umb_peer_ctx_free(c);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	/* Slots popped from the top: slot 0 first. */
+	for (uint32_t i = 0; i < c->nb_conns; i++) {
+		c->free_conns[i] = c->nb_conns - 1 - i;
+		c->conns[i].idx = i;
+		c->conns[i].ctx = c;
+		c->conns[i].next = c->conns[i].prev = NIL;
+	}
+	c->nb_free = c->nb_conns;
+	for (uint32_t i = 0; i < nb_ports; i++) {
+		c->port_conn[i] = NIL;
+		c->port_fifo[i] = (uint16_t)i;
+	}
+	c->fifo_count = nb_ports;
+
+	room = c->p.buf_data_room;
+	snprintf(name, sizeof(name), "pb_%s", p->name);
+	c->buf_pool = rte_pktmbuf_pool_create(name, p->buf_mbufs,
+		p->buf_mbufs >= 1024 ? 64 : 0, 0, (uint16_t)room, sock);
+	if (c->buf_pool == NULL) {
+		int e = rte_errno;
+
+		umb_peer_ctx_free(c);
+		rte_errno = e != 0 ? e : ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void
+umb_peer_set_next_hop(struct umb_peer_ctx *c, const struct rte_ether_addr *mac)
+{
+	if (c == NULL)
+		return;
+	if (mac == NULL) {
+		c->has_next_hop = 0;
+		return;
+	}
+	c->next_hop = *mac;
+	c->has_next_hop = 1;
+}
+
+uint32_t
+umb_peer_ctx_conns(const struct umb_peer_ctx *c)
+{
+	return c != NULL ? c->nb_open : 0;
+}
+
+/* Token bucket: one token per open. */
+static bool
+take_token(struct umb_peer_ctx *c, uint64_t now)
+{
+	if (c->p.new_per_sec <= 0)
+		return true;
+	if (now > c->tb_last) {
+		c->tokens += (double)(now - c->tb_last) * c->p.new_per_sec /
+			1e6;
+		if (c->tokens > c->p.burst)
+			c->tokens = c->p.burst;
+	}
+	if (now > c->tb_last)
+		c->tb_last = now;
+	if (c->tokens < 1.0)
+		return false;
+	c->tokens -= 1.0;
+	return true;
+}
+
+int
+umb_peer_open(struct umb_peer_ctx *c, void *owner, uint8_t af,
+		const union umb_addr *orig_dst, uint16_t orig_dport,
+		const struct umb_peer_syn *syn, uint64_t now_us,
+		struct umb_peer_conn **conn)
+{
+	struct umb_peer_conn *k;
+	const union umb_addr *dst;
+	uint16_t dport;
+	uint32_t pi;
+
+	if (conn != NULL)
+		*conn = NULL;
+	if (c == NULL || syn == NULL || conn == NULL || (af != 4 && af != 6))
+		return -EINVAL;
+	if ((af == 4 && !c->p.has_src4) || (af == 6 && !c->p.has_src6)) {
+		CTR_INC(c, refused_family);
+		return -EAFNOSUPPORT;
+	}
+	dst = af == 4 ? (c->p.has_target4 ? &c->p.target4 : orig_dst) :
+		(c->p.has_target6 ? &c->p.target6 : orig_dst);
+	dport = c->p.target_port != 0 ? c->p.target_port : orig_dport;
+	if (dst == NULL || dport == 0)
+		return -EINVAL;
+	if (c->nb_free == 0 || c->fifo_count == 0) {
+		CTR_INC(c, refused_no_port);
+		return -ENOSPC;
+	}
+	if (!take_token(c, now_us)) {
+		CTR_INC(c, refused_rate);
+		return -EBUSY;
+	}
+	k = &c->conns[c->free_conns[--c->nb_free]];
+	pi = c->port_fifo[c->fifo_head];
+	c->fifo_head = (c->fifo_head + 1) % c->nb_ports;
+	c->fifo_count--;
+
+	{
+		uint32_t idx = k->idx;
+
+		memset(k, 0, sizeof(*k));
+		k->idx = idx;
+	}
+	k->ctx = c;
+	k->owner = owner;
+	k->port_idx = pi;
+	c->port_conn[pi] = k->idx;
+	k->sport = port_of(c, pi);
+	k->dport = dport;
+	k->af = af;
+	memset(&k->dst, 0, sizeof(k->dst));
+	memcpy(k->dst.b, dst->b, af == 4 ? 4 : 16);
+	umb_tcp_stream_init(&k->rstream, UMB_PEER_TCP_DIR);
+	k->isn = syn->isn;
+	k->adv_mss = umb_peer_mss_clamp(syn->mss, c->p.mtu, af);
+	k->syn_wscale = syn->wscale == UMB_PEER_NO_WSCALE ? UMB_PEER_NO_WSCALE :
+		(uint8_t)RTE_MIN(syn->wscale, UMB_PEER_MAX_WSCALE);
+	k->syn_ts = syn->has_ts != 0;
+	k->mss = (uint16_t)RTE_MAX(MSS_MIN, (int)k->adv_mss);
+	k->rcv_mss = k->mss;
+	k->cwnd = INIT_CWND_SEGS * k->mss;
+	k->ssthresh = CWND_MAX;
+	k->rto = rto_base(k);
+	k->state = ST_SYN_SENT;
+	k->syn_t0 = now_us;
+	k->last_active = now_us;
+	k->next = k->prev = NIL;
+	list_add(c, k);
+	c->nb_open++;
+	CTR_INC(c, opened);
+	send_syn(k, now_us);
+	k->rto_at = now_us + k->rto;
+	*conn = k;
+	return 0;
+}
+
+int
+umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
+		uint64_t now_us)
+{
+	struct umb_peer_ctx *c;
+	struct rte_mbuf *head = NULL, *tail = NULL;
+	const uint8_t *src = p;
+	uint64_t held;
+	uint32_t tail_room = 0, left;
+
+	(void)now_us;
+	if (k == NULL || (p == NULL && len > 0))
+		return -EINVAL;
+	if (dead(k) || k->shut)
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	c = k->ctx;
+	held = k->written - RTE_MIN(k->snd_una, k->written);
+	if (held + len > c->p.held_bytes) {
+		CTR_INC(c, held_over_cap);
+		return -ENOBUFS;
+	}
+	if (k->buf_tail != NULL)
+		tail_room = rte_pktmbuf_tailroom(k->buf_tail);
+	/* Take every new mbuf first: all or nothing. */
+	if (len > tail_room) {
+		left = len - tail_room;
+		while (left > 0) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(c->buf_pool);
+			uint32_t n;
+
+			if (m == NULL) {
+				while (head != NULL) {
+					struct rte_mbuf *x = head->next;
+
+					head->next = NULL;
+					rte_pktmbuf_free_seg(head);
+					head = x;
+				}
+				CTR_INC(c, buf_pool_empty);
+				return -ENOBUFS;
+			}
+			m->data_off = 0;
+			n = RTE_MIN(left, (uint32_t)m->buf_len);
+			if (head == NULL)
+				head = m;
+			else
+				tail->next = m;
+			tail = m;
+			left -= n;
+		}
+	}
+	left = len;
+	if (tail_room > 0) {
+		uint32_t n = RTE_MIN(tail_room, left);
+
+		mbuf_put(k->buf_tail, src, n);
+		src += n;
+		left -= n;
+	}
+	for (struct rte_mbuf *m = head; m != NULL; m = m->next) {
+		uint32_t n = RTE_MIN(left, (uint32_t)m->buf_len);
+
+		mbuf_put(m, src, n);
+		src += n;
+		left -= n;
+	}
+	if (head != NULL) {
+		if (k->buf_tail != NULL) {
+			k->buf_tail->next = head;
+		} else {
+			/* Empty chain: every byte before written is gone. */
+			k->buf_head = head;
+			k->buf_off = k->written;
+		}
+		k->buf_tail = tail;
+	}
+	k->written += len;
+	return 0;
+}
+
+uint64_t
+umb_peer_written(const struct umb_peer_conn *k)
+{
+	return k != NULL ? k->written : 0;
+}
+
+void
+umb_peer_release(struct umb_peer_conn *k, uint64_t upto, uint64_t now_us)
+{
+	if (k == NULL || dead(k))
+		return;
+	upto = RTE_MIN(upto, k->written);
+	if (upto <= k->released)
+		return;
+	k->released = upto;
+	enter(k);
+	output(k, now_us, false);
+	leave(k);
+}
+
+void
+umb_peer_shutdown(struct umb_peer_conn *k, uint64_t at, uint64_t now_us)
+{
+	uint64_t sent;
+
+	if (k == NULL || dead(k) || k->shut)
+		return;
+	sent = RTE_MIN(k->snd_max, k->written);
+	at = RTE_MIN(at, k->written);
+	at = RTE_MAX(at, sent);
+	buf_trim_tail(k, at);
+	k->written = at;
+	k->released = at;
+	k->shut_at = at;
+	k->shut = 1;
+	enter(k);
+	output(k, now_us, false);
+	leave(k);
+}
+
+void
+umb_peer_abort(struct umb_peer_conn *k, uint64_t now_us)
+{
+	if (k == NULL || dead(k))
+		return;
+	enter(k);
+	conn_reset(k, UMB_PEER_END_ABORT, now_us);
+	leave(k);
+}
+
+int
+umb_peer_input(struct umb_peer_ctx *c, const struct umb_pkt *pkt,
+		const uint8_t *payload, uint64_t now_us)
+{
+	struct umb_peer_conn *k;
+
+	if (c == NULL || pkt == NULL ||
+			(payload == NULL && pkt->payload_len > 0))
+		return -EINVAL;
+	k = lookup(c, pkt);
+	if (k == NULL) {
+		CTR_INC(c, rx_no_conn);
+		reply_rst(c, pkt);
+		return -ENOENT;
+	}
+	enter(k);
+	CTR_INC(c, rx_segments);
+	k->last_active = now_us;
+	if (k->state == ST_SYN_SENT) {
+		if (pkt->payload_len > 0)
+			CTR_ADD(c, rx_bytes, pkt->payload_len);
+		input_syn_sent(k, pkt, payload, now_us);
+	} else {
+		input_established(k, pkt, payload, now_us);
+	}
+	leave(k);
+	return 0;
+}
+
+void
+umb_peer_timers(struct umb_peer_ctx *c, uint64_t now_us,
+		unsigned int max_visit)
+{
+	if (c == NULL)
+		return;
+	/* Each open connection at most once per call. */
+	max_visit = RTE_MIN(max_visit, c->nb_open);
+	for (unsigned int i = 0; i < max_visit; i++) {
+		struct umb_peer_conn *k;
+
+		if (c->cursor == NIL)
+			c->cursor = c->open_head;
+		if (c->cursor == NIL)
+			break;
+		k = &c->conns[c->cursor];
+		c->cursor = k->next;
+		if (dead(k))
+			continue;
+		enter(k);
+		conn_timers(k, now_us);
+		leave(k);
+	}
+}
+
+void *
+umb_peer_owner(const struct umb_peer_conn *k)
+{
+	return k != NULL ? k->owner : NULL;
+}
+
+uint16_t
+umb_peer_sport(const struct umb_peer_conn *k)
+{
+	return k != NULL ? k->sport : 0;
+}
+
+int
+umb_peer_established(const struct umb_peer_conn *k)
+{
+	return k != NULL && k->state == ST_ESTABLISHED;
+}
+
+uint64_t
+umb_peer_acked(const struct umb_peer_conn *k)
+{
+	if (k == NULL)
+		return 0;
+	return RTE_MIN(k->snd_una, k->written);
+}
