@@ -46,7 +46,8 @@ capture_link(const char *path, uint8_t *link)
 }
 
 static int
-port_start(struct umb_app *app, struct umb_port *port)
+port_start_desc(struct umb_app *app, struct umb_port *port, uint16_t rx_desc,
+		uint16_t tx_desc)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -60,10 +61,10 @@ port_start(struct umb_app *app, struct umb_port *port)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	rc = rte_eth_dev_configure(port->port_id, 1, 1, &conf);
 	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port->port_id, 0, RX_DESC,
+		rc = rte_eth_rx_queue_setup(port->port_id, 0, rx_desc,
 				rte_eth_dev_socket_id(port->port_id), NULL, app->mbuf_pool);
 	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port->port_id, 0, 64,
+		rc = rte_eth_tx_queue_setup(port->port_id, 0, tx_desc,
 				rte_eth_dev_socket_id(port->port_id), NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(port->port_id);
@@ -71,6 +72,12 @@ port_start(struct umb_app *app, struct umb_port *port)
 		fprintf(stderr, "port %s: start failed: %s\n", port->name,
 				rte_strerror(-rc));
 	return rc;
+}
+
+static int
+port_start(struct umb_app *app, struct umb_port *port)
+{
+	return port_start_desc(app, port, RX_DESC, 64);
 }
 
 /* Attach a port of the launch file; its name is its devargs up to a comma. */
@@ -166,7 +173,7 @@ init_config_ports(struct umb_app *app)
 		return rc;
 	port->link = UMB_LINK_ETHER;
 	app->nb_ports = 1;
-	rc = port_start(app, port);
+	rc = port_start_desc(app, port, tap->rx_desc, tap->tx_desc);
 	if (rc != 0)
 		return rc;
 
@@ -174,7 +181,7 @@ init_config_ports(struct umb_app *app)
 	rc = probe_conf_port(shp, &shadow_port.port_id, shadow_port.name,
 			sizeof(shadow_port.name));
 	if (rc == 0)
-		rc = port_start(app, &shadow_port);
+		rc = port_start_desc(app, &shadow_port, shp->rx_desc, shp->tx_desc);
 	if (rc == 0)
 		rc = init_shadow(app, shp, &shadow_port);
 	app->ts_dynfield = -1;
