@@ -760,7 +760,7 @@ lab_example_files_load(void **state)
 	t = &c->ports[c->tap_port];
 	s = &c->ports[c->shadow_port];
 	assert_string_equal(t->name, "tap");
-	assert_string_equal(t->devargs, "net_af_packet0,iface=umb-tap");
+	assert_string_equal(t->devargs, "net_af_packet0,iface=umb-tap,framecnt=8192");
 	assert_string_equal(s->name, "shadow");
 	assert_string_equal(s->devargs, "net_af_packet1,iface=umb-sh0");
 	assert_int_equal(s->ipv4, htonl(0x0a580001));
