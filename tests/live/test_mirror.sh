@@ -1049,6 +1049,8 @@ if start_umbra r3 "$W/conf3"; then
   else
     ko "r3: tap tx" "$TX0 -> $tx1 packets"
   fi
+  # (Not a check: a killed umbra cannot close its shadow sessions.)
+  echo "  after kill -9: $(shadow_conns | grep -c '^ESTAB ') shadow connections from umbra still established"
 fi
 
 finish
