@@ -54,20 +54,10 @@
 #include <rte_mempool.h>
 
 #include "umb_http.h"
+#include "http_private.h"
 
 UMB_CTR_GROUP_DEFINE(http, UMB_HTTP_COUNTERS, UMB_HTTP_CTR_MAX);
 UMB_CTR_GROUP_DEFINE(outcome, UMB_OUTCOMES, UMB_OUTCOME_MAX);
-
-/* umb_http_side.state */
-enum {
-	ST_IDLE = 0,     /* between messages, parser ready */
-	ST_MSG,          /* inside a message */
-	ST_RESYNC,       /* skipping until a segment starts a message */
-	ST_PAUSED,       /* request side: after Upgrade/CONNECT, until its answer */
-	ST_PAUSED_LOST,  /* as ST_PAUSED, and client bytes were dropped meanwhile */
-	ST_DEAD,         /* unsupported protocol: nothing more is parsed */
-	ST_ENDED,        /* conn_end ran */
-};
 
 /* umb_http_side.in_body */
 /* Why a request has no record (counted once its method is recognised). */
@@ -96,9 +86,6 @@ enum { NO_RECORD_NONE = 0, NO_RECORD_OVERFLOW, NO_RECORD_POOL_EMPTY };
 #define ZERO_CHUNK 16384
 static const char zeros[ZERO_CHUNK];
 
-#define CTR_INC(c, n) UMB_CTR_INC((c)->ctx->ctr, UMB_HTTP_##n)
-#define CTR_ADD(c, n, v) UMB_CTR_ADD((c)->ctx->ctr, UMB_HTTP_##n, (v))
-
 const char *
 umb_outcome_name(enum umb_outcome o)
 {
@@ -116,12 +103,6 @@ static const char *const method_names[] = {
 #undef METHOD_STR_
 
 /* ---- records and the FIFO ---------------------------------------------- */
-
-static inline struct umb_http_conn *
-conn_of(llhttp_t *p)
-{
-	return p->data;
-}
 
 static bool
 fifo_holds(const struct umb_http_conn *c, const struct umb_exchange *x)
@@ -160,13 +141,6 @@ fifo_remove(struct umb_http_conn *c, const struct umb_exchange *x)
 	c->count--;
 }
 
-static inline void
-x_worsen(struct umb_exchange *x, enum umb_outcome o)
-{
-	if (x->outcome < o)
-		x->outcome = o;
-}
-
 static void
 x_emit(struct umb_http_conn *c, struct umb_exchange *x)
 {
@@ -184,8 +158,8 @@ x_emit(struct umb_http_conn *c, struct umb_exchange *x)
 }
 
 /* One holder let go of @p x: emit it when nothing holds it any more. */
-static void
-x_release(struct umb_http_conn *c, struct umb_exchange *x)
+void
+http_x_release(struct umb_http_conn *c, struct umb_exchange *x)
 {
 	if (x == NULL || x == c->cur_req || x == c->cur_resp ||
 			(x->flags & UMB_X_SHADOW_WAIT) || fifo_holds(c, x))
@@ -266,99 +240,6 @@ go_unsupported(struct umb_http_conn *c, struct umb_exchange *x)
 	x_finish_now(c, x, UMB_OUTCOME_unsupported);
 }
 
-/* ---- the shadow side: requests ------------------------------------------- */
-
-/* umb_http_side.mirror of the request side: what the message is to the mirror. */
-enum {
-	MSG_MIRROR_NONE = 0, /* its method has not started yet */
-	MSG_MIRROR_ENTRY,    /* it is the newest entry of the shadow FIFO */
-	MSG_MIRROR_SKIP,     /* not tracked (mirror off, stopped, full) */
-	MSG_MIRROR_END,      /* complete: feed() records where it ended */
-};
-
-static inline struct umb_http_mreq *
-mq_at(struct umb_http_mirror *m, unsigned int i)
-{
-	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
-}
-
-static inline const struct umb_http_mreq *
-mq_at_c(const struct umb_http_mirror *m, unsigned int i)
-{
-	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
-}
-
-/* Nothing from @p off on may reach the shadow; requests there end with @p why. */
-static void
-mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why)
-{
-	if (off < c->mirror->stop_at) {
-		c->mirror->stop_at = off;
-		c->mirror->stop_why = (uint8_t)why;
-	}
-}
-
-/* Offset after the last byte known to belong to a complete, tracked request. */
-static uint64_t
-mirror_safe_end(const struct umb_http_conn *c)
-{
-	const struct umb_http_mirror *m = c->mirror;
-	const struct umb_http_mreq *e;
-
-	if (m->count == 0)
-		return m->done_end;
-	e = mq_at_c(m, m->count - 1);
-	return e->end != UINT64_MAX ? e->end : e->start;
-}
-
-/* The first byte of a request's method: it joins the shadow FIFO. */
-static void
-mirror_req_start(struct umb_http_conn *c, const char *at)
-{
-	struct umb_http_mirror *m = c->mirror;
-	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
-	struct umb_http_mreq *e;
-	uint64_t off;
-
-	s->mirror = MSG_MIRROR_SKIP;
-	if (m == NULL || !m->accepting || m->buf == NULL)
-		return;
-	off = m->base + (uint64_t)((const uint8_t *)at - m->buf);
-	if (m->count >= UMB_HTTP_PIPELINE_MAX) {
-		CTR_INC(c, mirror_overflow);
-		mirror_stop(c, off, UMB_OUTCOME_capped);
-		if (c->cur_req != NULL)
-			x_worsen(c->cur_req, UMB_OUTCOME_capped);
-		return;
-	}
-	e = mq_at(m, m->count);
-	m->count++;
-	memset(e, 0, sizeof(*e));
-	e->x = c->cur_req;
-	e->start = off;
-	e->end = UINT64_MAX;
-	e->pipelined = s->mpipelined;
-	if (e->x != NULL)
-		e->x->flags |= UMB_X_SHADOW_WAIT;
-	s->mirror = MSG_MIRROR_ENTRY;
-}
-
-/* The request being parsed is broken: it must not reach the shadow. */
-static void
-mirror_req_broken(struct umb_http_conn *c)
-{
-	struct umb_http_mirror *m = c->mirror;
-	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
-
-	if (m == NULL || !m->accepting)
-		return;
-	if (s->mirror == MSG_MIRROR_ENTRY && m->count > 0)
-		mq_at(m, m->count - 1)->verdict = UMB_MREQ_DENIED;
-	else
-		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
-	s->mirror = MSG_MIRROR_SKIP;
-}
-
 /* ---- request callbacks ---------------------------------------------------- */
 
 static int
@@ -374,7 +255,7 @@ req_message_begin(llhttp_t *p)
 
 		x_worsen(old, UMB_OUTCOME_incomplete);
 		c->cur_req = NULL;
-		x_release(c, old);
+		http_x_release(c, old);
 	}
 	s->state = ST_MSG;
 	s->in_body = 0;
@@ -605,7 +486,7 @@ req_message_complete(llhttp_t *p)
 		x->flags |= UMB_X_REQ_DONE;
 		x->req_last_us = c->now_us;
 		c->cur_req = NULL;
-		x_release(c, x);
+		http_x_release(c, x);
 	}
 	if (s->mirror == MSG_MIRROR_ENTRY && c->mirror != NULL &&
 			c->mirror->buf != NULL) {
@@ -679,7 +560,7 @@ resp_message_begin(llhttp_t *p)
 			x = c->cur_resp;
 			x_worsen(x, UMB_OUTCOME_incomplete);
 			c->cur_resp = NULL;
-			x_release(c, x);
+			http_x_release(c, x);
 		}
 		if (c->resp_after_gap) {
 			c->resp_after_gap = 0;
@@ -837,7 +718,7 @@ resp_message_complete(llhttp_t *p)
 		x->flags |= UMB_X_HASH_VALID;
 	}
 	c->cur_resp = NULL;
-	x_release(c, x);
+	http_x_release(c, x);
 	return 0;
 }
 
@@ -849,329 +730,6 @@ static const llhttp_settings_t resp_settings = {
 	.on_chunk_header = resp_chunk_header,
 	.on_chunk_complete = resp_chunk_complete,
 };
-
-/* ---- the shadow side: answers ------------------------------------------- */
-
-#define SH_INTERIM 0x1 /* this shadow message is a 1xx interim response */
-#define SH_CARRY   0x2 /* an interim ended: the next message answers the same request */
-#define SH_PAIRED  0x4 /* the message answers the FIFO's head */
-
-/* Release what the FIFO held and forget every entry. */
-static void
-mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
-{
-	struct umb_http_mirror *m = c->mirror;
-
-	while (m->count > 0) {
-		struct umb_http_mreq *e = mq_at(m, 0);
-		struct umb_exchange *x = e->x;
-
-		m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
-		m->count--;
-		if (x == NULL)
-			continue;
-		if (why != UMB_OUTCOME_complete)
-			x_worsen(x, why);
-		x->flags &= ~UMB_X_SHADOW_WAIT;
-		x_release(c, x);
-	}
-	m->answered = 0;
-	m->cur = NULL;
-	m->hflags = 0;
-	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
-			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
-		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
-}
-
-void
-umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
-		uint64_t ts_us)
-{
-	struct umb_http_mirror *m;
-
-	if (unlikely(c == NULL) || c->mirror == NULL)
-		return;
-	m = c->mirror;
-	c->now_us = ts_us;
-	mirror_drop_all(c, why);
-	m->active = 0;
-	m->accepting = 0;
-	if (why != UMB_OUTCOME_complete && c->mirror_ended == 0)
-		c->mirror_ended = (uint8_t)why;
-	c->side[UMB_HTTP_SHADOW].state = ST_DEAD;
-	c->mirror = NULL; /* its owner may reuse it now */
-}
-
-/* The shadow's bytes cannot be paired any more: the mirror ends. */
-static void
-mirror_fail(struct umb_http_conn *c)
-{
-	c->mirror_failed = 1;
-	umb_http_mirror_end(c, UMB_OUTCOME_shadow_error, c->now_us);
-}
-
-static int
-sresp_message_begin(llhttp_t *p)
-{
-	struct umb_http_conn *c = conn_of(p);
-	struct umb_http_mirror *m = c->mirror;
-	struct umb_http_side *s = &c->side[UMB_HTTP_SHADOW];
-	struct umb_http_mreq *e;
-
-	s->state = ST_MSG;
-	m->in_body = 0;
-	XXH64_reset(&m->hash, 0);
-	if (m->hflags & SH_CARRY) {
-		m->hflags = SH_PAIRED;
-	} else {
-		if (m->answered >= m->count) {
-			/* e.g. a 408 the shadow sends before closing an idle connection */
-			CTR_INC(c, shadow_orphans);
-			m->hflags = 0;
-			m->cur = NULL;
-			return 0;
-		}
-		e = mq_at(m, m->answered);
-		e->begun = 1;
-		m->answered++;
-		m->cur = e->x;
-		m->hflags = SH_PAIRED;
-	}
-	if (m->cur != NULL) {
-		m->cur->flags |= UMB_X_SHADOW_BEGUN;
-		m->cur->shadow_first_us = c->now_us;
-	}
-	return 0;
-}
-
-static int
-sresp_headers_complete(llhttp_t *p)
-{
-	struct umb_http_conn *c = conn_of(p);
-	struct umb_http_mirror *m = c->mirror;
-	struct umb_exchange *x = m->cur;
-	int status = p->status_code;
-	uint8_t method = HTTP_GET;
-
-	if (status < 200 && status != 101) {
-		CTR_INC(c, shadow_interim);
-		m->hflags |= SH_INTERIM;
-		if (x != NULL) {
-			x->flags &= ~UMB_X_SHADOW_BEGUN;
-			x->shadow_first_us = 0;
-		}
-		return 1;
-	}
-	CTR_INC(c, shadow_responses);
-	if ((m->hflags & SH_PAIRED) && m->count > 0)
-		method = mq_at(m, 0)->method;
-	if (x != NULL) {
-		x->shadow_status = (int16_t)status;
-		x->shadow_last_us = c->now_us;
-	}
-	if (status == 101 || method == HTTP_HEAD || status == 204 ||
-			status == 304)
-		return 1;
-	m->in_body = 1;
-	if (x != NULL && (p->flags & F_CHUNKED))
-		x->flags |= UMB_X_SHADOW_CHUNKED;
-	return 0;
-}
-
-static int
-sresp_body(llhttp_t *p, const char *at, size_t n)
-{
-	struct umb_http_conn *c = conn_of(p);
-	struct umb_exchange *x = c->mirror->cur;
-
-	if (x == NULL)
-		return 0;
-	x->shadow_body_bytes += n;
-	x->shadow_last_us = c->now_us;
-	XXH64_update(&c->mirror->hash, at, n);
-	return 0;
-}
-
-static int
-sresp_message_complete(llhttp_t *p)
-{
-	struct umb_http_conn *c = conn_of(p);
-	struct umb_http_mirror *m = c->mirror;
-	struct umb_exchange *x = m->cur;
-	struct umb_http_mreq *e;
-
-	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
-	m->in_body = 0;
-	if (m->hflags & SH_INTERIM) {
-		m->hflags = (m->hflags & SH_PAIRED) ? (SH_PAIRED | SH_CARRY) : 0;
-		return 0;
-	}
-	if (!(m->hflags & SH_PAIRED) || m->count == 0) {
-		m->hflags = 0;
-		return 0;
-	}
-	m->hflags = 0;
-	/* Answers come in order: this one answers the FIFO's head. */
-	e = mq_at(m, 0);
-	m->done_end = e->end != UINT64_MAX ? e->end : e->start;
-	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
-	m->count--;
-	m->answered--;
-	m->cur = NULL;
-	if (x == NULL)
-		return 0;
-	x->flags |= UMB_X_SHADOW_DONE | UMB_X_SHADOW_HASH;
-	x->shadow_last_us = c->now_us;
-	x->shadow_body_hash = XXH64_digest(&m->hash);
-	x->flags &= ~UMB_X_SHADOW_WAIT;
-	x_release(c, x);
-	return 0;
-}
-
-static const llhttp_settings_t sresp_settings = {
-	.on_message_begin = sresp_message_begin,
-	.on_headers_complete = sresp_headers_complete,
-	.on_body = sresp_body,
-	.on_message_complete = sresp_message_complete,
-};
-
-void
-umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
-{
-	memset(m, 0, sizeof(*m));
-	c->mirror = m;
-	m->active = 1;
-	m->accepting = 1;
-	c->mirror_ended = 0;
-	c->mirror_failed = 0;
-	m->stop_at = UINT64_MAX;
-	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
-	XXH64_reset(&m->hash, 0);
-}
-
-int
-umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
-{
-	const struct umb_http_mirror *m = c->mirror;
-	uint64_t lim;
-
-	if (m == NULL) {
-		*limit = 0;
-		return 0;
-	}
-	lim = m->done_end;
-
-	for (unsigned int i = 0; i < m->count; i++) {
-		const struct umb_http_mreq *e = mq_at_c(m, i);
-
-		if (e->start >= m->stop_at)
-			break;
-		if (e->verdict == UMB_MREQ_DENIED) {
-			*limit = lim;
-			return m->accepting;
-		}
-		if (e->verdict != UMB_MREQ_ALLOWED)
-			break;
-		/* Pacing: wait for the previous answer unless the client pipelined. */
-		if (i > 0 && !e->pipelined && !mq_at_c(m, i - 1)->begun)
-			break;
-		if (e->end == UINT64_MAX) {
-			lim = m->fed; /* its bytes so far */
-			break;
-		}
-		lim = e->end;
-	}
-	if (m->stop_at != UINT64_MAX && lim >= m->stop_at) {
-		*limit = m->stop_at;
-		return m->accepting;
-	}
-	*limit = lim;
-	return 0;
-}
-
-void
-umb_http_mirror_suppress(struct umb_http_conn *c)
-{
-	struct umb_http_mirror *m = c->mirror;
-	enum umb_outcome why;
-	unsigned int keep = 0;
-
-	if (m == NULL || !m->accepting)
-		return;
-	why = m->stop_why ? (enum umb_outcome)m->stop_why : UMB_OUTCOME_suppressed;
-	/* Keep the requests before the first one that must not go out. */
-	while (keep < m->count) {
-		const struct umb_http_mreq *e = mq_at(m, keep);
-
-		if (e->verdict == UMB_MREQ_DENIED || e->start >= m->stop_at)
-			break;
-		keep++;
-	}
-	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
-			mq_at(m, keep)->start < m->stop_at)
-		why = UMB_OUTCOME_suppressed;
-	CTR_INC(c, mirror_denied);
-	for (unsigned int i = keep; i < m->count; i++) {
-		struct umb_exchange *x = mq_at(m, i)->x;
-
-		if (x == NULL)
-			continue;
-		x_worsen(x, why);
-		x->flags &= ~UMB_X_SHADOW_WAIT;
-		x_release(c, x);
-	}
-	m->count = (uint8_t)keep;
-	if (m->answered > m->count)
-		m->answered = m->count;
-	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
-			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
-		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
-	m->accepting = 0;
-	c->mirror_ended = (uint8_t)why;
-}
-
-void
-umb_http_mirror_sent(struct umb_http_conn *c, uint64_t sent_off,
-		uint64_t now_us)
-{
-	struct umb_http_mirror *m = c->mirror;
-
-	if (m == NULL)
-		return;
-	for (unsigned int i = 0; i < m->count; i++) {
-		struct umb_http_mreq *e = mq_at(m, i);
-
-		if (e->sent)
-			continue;
-		if (e->end == UINT64_MAX || e->end > sent_off)
-			break;
-		e->sent = 1;
-		e->sent_us = now_us;
-		if (e->x != NULL) {
-			e->x->flags |= UMB_X_SHADOW_SENT;
-			e->x->shadow_sent_us = now_us;
-		}
-	}
-}
-
-uint64_t
-umb_http_mirror_waiting_since(const struct umb_http_conn *c)
-{
-	const struct umb_http_mirror *m = c->mirror;
-
-	if (m == NULL)
-		return 0;
-	for (unsigned int i = 0; i < m->count; i++) {
-		const struct umb_http_mreq *e = mq_at_c(m, i);
-
-		if (e->begun)
-			continue;
-		if (e->sent)
-			return e->sent_us;
-		return e->end != UINT64_MAX ? e->ready_us : 0;
-	}
-	return 0;
-}
 
 /* ---- driving the parsers ------------------------------------------------ */
 
@@ -1232,7 +790,7 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 	if (x != NULL) {
 		x->flags |= gap_flag;
 		x_worsen(x, o);
-		x_release(c, x);
+		http_x_release(c, x);
 	}
 	s->state = ST_RESYNC;
 	s->in_body = 0;
@@ -1384,7 +942,7 @@ umb_http_conn_init(struct umb_http_conn *c, struct umb_http_ctx *ctx,
 	llhttp_init(&c->side[UMB_HTTP_SERVER].parser, HTTP_RESPONSE,
 		&resp_settings);
 	llhttp_init(&c->side[UMB_HTTP_SHADOW].parser, HTTP_RESPONSE,
-		&sresp_settings);
+		&mirror_answer_settings);
 	for (int d = 0; d < 3; d++) {
 		c->side[d].parser.data = c;
 		llhttp_set_lenient_keep_alive(&c->side[d].parser, 1);
@@ -1541,7 +1099,7 @@ umb_http_gap(struct umb_http_conn *c, int dir, uint32_t len, uint64_t ts_us)
 			if (x != NULL) {
 				/* Its final response may be in the gap. */
 				x->flags |= UMB_X_RESP_GAP;
-				x_release(c, x);
+				http_x_release(c, x);
 			}
 			c->resp_after_gap = 1;
 		}
@@ -1607,13 +1165,13 @@ umb_http_conn_end(struct umb_http_conn *c, uint64_t ts_us)
 	if (x != NULL) {
 		c->cur_resp = NULL;
 		x_worsen(x, UMB_OUTCOME_incomplete);
-		x_release(c, x);
+		http_x_release(c, x);
 	}
 	x = c->cur_req;
 	if (x != NULL) {
 		c->cur_req = NULL;
 		x_worsen(x, UMB_OUTCOME_incomplete);
-		x_release(c, x);
+		http_x_release(c, x);
 	}
 	while (c->count > 0) {
 		x = fifo_pop(c);

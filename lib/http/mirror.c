@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The shadow side of the HTTP builder (docs/peer.md): the requests of a
+ * mirrored connection as client stream offsets with their allowlist
+ * verdict, pacing, and the shadow's answers (a third llhttp parser) paired
+ * with them. A record of a mirrored connection is held (UMB_X_SHADOW_WAIT)
+ * until the shadow's answer ends or the mirror does.
+ */
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "umb_http.h"
+#include "http_private.h"
+
+/* ---- the shadow side: requests ------------------------------------------- */
+
+/* Nothing from @p off on may reach the shadow; requests there end with @p why. */
+void
+mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why)
+{
+	if (off < c->mirror->stop_at) {
+		c->mirror->stop_at = off;
+		c->mirror->stop_why = (uint8_t)why;
+	}
+}
+
+/* Offset after the last byte known to belong to a complete, tracked request. */
+uint64_t
+mirror_safe_end(const struct umb_http_conn *c)
+{
+	const struct umb_http_mirror *m = c->mirror;
+	const struct umb_http_mreq *e;
+
+	if (m->count == 0)
+		return m->done_end;
+	e = mq_at_c(m, m->count - 1);
+	return e->end != UINT64_MAX ? e->end : e->start;
+}
+
+/* The first byte of a request's method: it joins the shadow FIFO. */
+void
+mirror_req_start(struct umb_http_conn *c, const char *at)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
+	struct umb_http_mreq *e;
+	uint64_t off;
+
+	s->mirror = MSG_MIRROR_SKIP;
+	if (m == NULL || !m->accepting || m->buf == NULL)
+		return;
+	off = m->base + (uint64_t)((const uint8_t *)at - m->buf);
+	if (m->count >= UMB_HTTP_PIPELINE_MAX) {
+		CTR_INC(c, mirror_overflow);
+		mirror_stop(c, off, UMB_OUTCOME_capped);
+		if (c->cur_req != NULL)
+			x_worsen(c->cur_req, UMB_OUTCOME_capped);
+		return;
+	}
+	e = mq_at(m, m->count);
+	m->count++;
+	memset(e, 0, sizeof(*e));
+	e->x = c->cur_req;
+	e->start = off;
+	e->end = UINT64_MAX;
+	e->pipelined = s->mpipelined;
+	if (e->x != NULL)
+		e->x->flags |= UMB_X_SHADOW_WAIT;
+	s->mirror = MSG_MIRROR_ENTRY;
+}
+
+/* The request being parsed is broken: it must not reach the shadow. */
+void
+mirror_req_broken(struct umb_http_conn *c)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
+
+	if (m == NULL || !m->accepting)
+		return;
+	if (s->mirror == MSG_MIRROR_ENTRY && m->count > 0)
+		mq_at(m, m->count - 1)->verdict = UMB_MREQ_DENIED;
+	else
+		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
+	s->mirror = MSG_MIRROR_SKIP;
+}
+
+/* ---- the shadow side: answers ------------------------------------------- */
+
+#define SH_INTERIM 0x1 /* this shadow message is a 1xx interim response */
+#define SH_CARRY   0x2 /* an interim ended: the next message answers the same request */
+#define SH_PAIRED  0x4 /* the message answers the FIFO's head */
+
+/* Release what the FIFO held and forget every entry. */
+static void
+mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	while (m->count > 0) {
+		struct umb_http_mreq *e = mq_at(m, 0);
+		struct umb_exchange *x = e->x;
+
+		m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+		m->count--;
+		if (x == NULL)
+			continue;
+		if (why != UMB_OUTCOME_complete)
+			x_worsen(x, why);
+		x->flags &= ~UMB_X_SHADOW_WAIT;
+		http_x_release(c, x);
+	}
+	m->answered = 0;
+	m->cur = NULL;
+	m->hflags = 0;
+	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
+			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
+		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+}
+
+void
+umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
+		uint64_t ts_us)
+{
+	struct umb_http_mirror *m;
+
+	if (unlikely(c == NULL) || c->mirror == NULL)
+		return;
+	m = c->mirror;
+	c->now_us = ts_us;
+	mirror_drop_all(c, why);
+	m->active = 0;
+	m->accepting = 0;
+	if (why != UMB_OUTCOME_complete && c->mirror_ended == 0)
+		c->mirror_ended = (uint8_t)why;
+	c->side[UMB_HTTP_SHADOW].state = ST_DEAD;
+	c->mirror = NULL; /* its owner may reuse it now */
+}
+
+/* The shadow's bytes cannot be paired any more: the mirror ends. */
+void
+mirror_fail(struct umb_http_conn *c)
+{
+	c->mirror_failed = 1;
+	umb_http_mirror_end(c, UMB_OUTCOME_shadow_error, c->now_us);
+}
+
+static int
+sresp_message_begin(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_side *s = &c->side[UMB_HTTP_SHADOW];
+	struct umb_http_mreq *e;
+
+	s->state = ST_MSG;
+	m->in_body = 0;
+	XXH64_reset(&m->hash, 0);
+	if (m->hflags & SH_CARRY) {
+		m->hflags = SH_PAIRED;
+	} else {
+		if (m->answered >= m->count) {
+			/* e.g. a 408 the shadow sends before closing an idle connection */
+			CTR_INC(c, shadow_orphans);
+			m->hflags = 0;
+			m->cur = NULL;
+			return 0;
+		}
+		e = mq_at(m, m->answered);
+		e->begun = 1;
+		m->answered++;
+		m->cur = e->x;
+		m->hflags = SH_PAIRED;
+	}
+	if (m->cur != NULL) {
+		m->cur->flags |= UMB_X_SHADOW_BEGUN;
+		m->cur->shadow_first_us = c->now_us;
+	}
+	return 0;
+}
+
+static int
+sresp_headers_complete(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_exchange *x = m->cur;
+	int status = p->status_code;
+	uint8_t method = HTTP_GET;
+
+	if (status < 200 && status != 101) {
+		CTR_INC(c, shadow_interim);
+		m->hflags |= SH_INTERIM;
+		if (x != NULL) {
+			x->flags &= ~UMB_X_SHADOW_BEGUN;
+			x->shadow_first_us = 0;
+		}
+		return 1;
+	}
+	CTR_INC(c, shadow_responses);
+	if ((m->hflags & SH_PAIRED) && m->count > 0)
+		method = mq_at(m, 0)->method;
+	if (x != NULL) {
+		x->shadow_status = (int16_t)status;
+		x->shadow_last_us = c->now_us;
+	}
+	if (status == 101 || method == HTTP_HEAD || status == 204 ||
+			status == 304)
+		return 1;
+	m->in_body = 1;
+	if (x != NULL && (p->flags & F_CHUNKED))
+		x->flags |= UMB_X_SHADOW_CHUNKED;
+	return 0;
+}
+
+static int
+sresp_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_exchange *x = c->mirror->cur;
+
+	if (x == NULL)
+		return 0;
+	x->shadow_body_bytes += n;
+	x->shadow_last_us = c->now_us;
+	XXH64_update(&c->mirror->hash, at, n);
+	return 0;
+}
+
+static int
+sresp_message_complete(llhttp_t *p)
+{
+	struct umb_http_conn *c = conn_of(p);
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_exchange *x = m->cur;
+	struct umb_http_mreq *e;
+
+	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
+	m->in_body = 0;
+	if (m->hflags & SH_INTERIM) {
+		m->hflags = (m->hflags & SH_PAIRED) ? (SH_PAIRED | SH_CARRY) : 0;
+		return 0;
+	}
+	if (!(m->hflags & SH_PAIRED) || m->count == 0) {
+		m->hflags = 0;
+		return 0;
+	}
+	m->hflags = 0;
+	/* Answers come in order: this one answers the FIFO's head. */
+	e = mq_at(m, 0);
+	m->done_end = e->end != UINT64_MAX ? e->end : e->start;
+	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+	m->count--;
+	m->answered--;
+	m->cur = NULL;
+	if (x == NULL)
+		return 0;
+	x->flags |= UMB_X_SHADOW_DONE | UMB_X_SHADOW_HASH;
+	x->shadow_last_us = c->now_us;
+	x->shadow_body_hash = XXH64_digest(&m->hash);
+	x->flags &= ~UMB_X_SHADOW_WAIT;
+	http_x_release(c, x);
+	return 0;
+}
+
+const llhttp_settings_t mirror_answer_settings = {
+	.on_message_begin = sresp_message_begin,
+	.on_headers_complete = sresp_headers_complete,
+	.on_body = sresp_body,
+	.on_message_complete = sresp_message_complete,
+};
+
+void
+umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
+{
+	memset(m, 0, sizeof(*m));
+	c->mirror = m;
+	m->active = 1;
+	m->accepting = 1;
+	c->mirror_ended = 0;
+	c->mirror_failed = 0;
+	m->stop_at = UINT64_MAX;
+	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
+	XXH64_reset(&m->hash, 0);
+}
+
+int
+umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
+{
+	const struct umb_http_mirror *m = c->mirror;
+	uint64_t lim;
+
+	if (m == NULL) {
+		*limit = 0;
+		return 0;
+	}
+	lim = m->done_end;
+
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct umb_http_mreq *e = mq_at_c(m, i);
+
+		if (e->start >= m->stop_at)
+			break;
+		if (e->verdict == UMB_MREQ_DENIED) {
+			*limit = lim;
+			return m->accepting;
+		}
+		if (e->verdict != UMB_MREQ_ALLOWED)
+			break;
+		/* Pacing: wait for the previous answer unless the client pipelined. */
+		if (i > 0 && !e->pipelined && !mq_at_c(m, i - 1)->begun)
+			break;
+		if (e->end == UINT64_MAX) {
+			lim = m->fed; /* its bytes so far */
+			break;
+		}
+		lim = e->end;
+	}
+	if (m->stop_at != UINT64_MAX && lim >= m->stop_at) {
+		*limit = m->stop_at;
+		return m->accepting;
+	}
+	*limit = lim;
+	return 0;
+}
+
+void
+umb_http_mirror_suppress(struct umb_http_conn *c)
+{
+	struct umb_http_mirror *m = c->mirror;
+	enum umb_outcome why;
+	unsigned int keep = 0;
+
+	if (m == NULL || !m->accepting)
+		return;
+	why = m->stop_why ? (enum umb_outcome)m->stop_why : UMB_OUTCOME_suppressed;
+	/* Keep the requests before the first one that must not go out. */
+	while (keep < m->count) {
+		const struct umb_http_mreq *e = mq_at(m, keep);
+
+		if (e->verdict == UMB_MREQ_DENIED || e->start >= m->stop_at)
+			break;
+		keep++;
+	}
+	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
+			mq_at(m, keep)->start < m->stop_at)
+		why = UMB_OUTCOME_suppressed;
+	CTR_INC(c, mirror_denied);
+	for (unsigned int i = keep; i < m->count; i++) {
+		struct umb_exchange *x = mq_at(m, i)->x;
+
+		if (x == NULL)
+			continue;
+		x_worsen(x, why);
+		x->flags &= ~UMB_X_SHADOW_WAIT;
+		http_x_release(c, x);
+	}
+	m->count = (uint8_t)keep;
+	if (m->answered > m->count)
+		m->answered = m->count;
+	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
+			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
+		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+	m->accepting = 0;
+	c->mirror_ended = (uint8_t)why;
+}
+
+void
+umb_http_mirror_sent(struct umb_http_conn *c, uint64_t sent_off,
+		uint64_t now_us)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return;
+	for (unsigned int i = 0; i < m->count; i++) {
+		struct umb_http_mreq *e = mq_at(m, i);
+
+		if (e->sent)
+			continue;
+		if (e->end == UINT64_MAX || e->end > sent_off)
+			break;
+		e->sent = 1;
+		e->sent_us = now_us;
+		if (e->x != NULL) {
+			e->x->flags |= UMB_X_SHADOW_SENT;
+			e->x->shadow_sent_us = now_us;
+		}
+	}
+}
+
+uint64_t
+umb_http_mirror_waiting_since(const struct umb_http_conn *c)
+{
+	const struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return 0;
+	for (unsigned int i = 0; i < m->count; i++) {
+		const struct umb_http_mreq *e = mq_at_c(m, i);
+
+		if (e->begun)
+			continue;
+		if (e->sent)
+			return e->sent_us;
+		return e->end != UINT64_MAX ? e->ready_us : 0;
+	}
+	return 0;
+}
+
