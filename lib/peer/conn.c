@@ -72,6 +72,7 @@
 #include <rte_mempool.h>
 
 #include "umb_peer_conn.h"
+#include "conn_private.h"
 
 /*
  * UMB_CTR_GROUP_DEFINE(peer, ...) would name the symbol umb_peer_ctr_group;
@@ -84,140 +85,6 @@ static const char *const umb_peer_conn_ctr_descs_[] = {
 const struct umb_ctr_group umb_peer_conn_ctr_group = {
 	"peer", umb_peer_conn_ctr_names_, umb_peer_conn_ctr_descs_,
 	UMB_PEER_CONN_CTR_MAX };
-
-#define CTR_INC(c, n) UMB_CTR_INC((c)->p.ctr, UMB_PEER_CONN_##n)
-#define CTR_ADD(c, n, v) UMB_CTR_ADD((c)->p.ctr, UMB_PEER_CONN_##n, (v))
-
-#define NIL UINT32_MAX
-#define US_PER_MS 1000ull
-#define RTO_MAX_US (60ull * 1000 * 1000)
-#define DEF_MAX_RETRIES 8
-#define DEF_RTO_MIN_US (200ull * 1000)
-#define DEF_RTO_INIT_US (1000ull * 1000)
-#define DEF_DELACK_US (40ull * 1000)
-#define DEF_BUF_ROOM 2048
-#define MSS_DEFAULT_V4 536
-#define MSS_DEFAULT_V6 1220
-/* Smallest MSS taken from a SYN-ACK (Linux TCP_MIN_MSS). */
-#define MSS_MIN 88
-#define TS_OPT_LEN 12
-#define OUR_WIN 65535u
-#define INIT_CWND_SEGS 10
-#define CWND_MAX (1u << 30)
-#define OUTPUT_ROUNDS 64
-
-enum conn_state {
-	ST_FREE = 0,
-	ST_SYN_SENT,
-	ST_ESTABLISHED,
-	ST_DEAD,        /* ended: closed called, slot given back on leave */
-};
-
-struct umb_peer_conn {
-	struct umb_tcp_stream rstream;  /* the shadow's bytes */
-	struct umb_peer_ctx *ctx;
-	void *owner;
-	union umb_addr dst;             /* the shadow's address */
-	/* send buffer: bytes [buf_off, buf_off + chain length) */
-	struct rte_mbuf *buf_head, *buf_tail, *cur_m;
-	uint64_t buf_off, cur_off;
-	/* offsets (see the top of the file) */
-	uint64_t written, released, shut_at;
-	uint64_t snd_una, snd_nxt, snd_max, sent_reported;
-	/* retransmission */
-	uint64_t srtt, rttvar, rto;
-	uint64_t rtt_end, rtt_t0, syn_t0;
-	uint64_t rto_at, delack_at, last_active;
-	uint32_t isn, irs;
-	uint32_t snd_wnd, cwnd, ssthresh, wl1, wl2;
-	uint32_t ts_recent, last_ack_sent;
-	uint32_t retries;
-	uint32_t idx, port_idx, next, prev;
-	uint16_t sport, dport;
-	uint16_t adv_mss;               /* MSS we sent in the SYN */
-	uint16_t mss;                   /* payload bytes per segment we send */
-	uint16_t rcv_mss;               /* payload bytes per full segment received */
-	uint8_t af, state, busy, end_why;
-	uint8_t syn_wscale, syn_ts;     /* what our SYN offered */
-	uint8_t snd_wscale, rcv_wscale, ts_on;
-	uint8_t fin_rcvd, shut, timing, rtt_valid, dupacks;
-	uint8_t ack_now, in_tcp, in_output, output_again;
-};
-
-struct umb_peer_ctx {
-	struct umb_peer_ctx_params p;   /* defaults filled in */
-	struct umb_peer_conn *conns;
-	uint32_t nb_conns;
-	uint32_t *free_conns;           /* stack of free slot indices */
-	uint32_t nb_free;
-	uint32_t *port_conn;            /* port index -> slot, NIL */
-	uint16_t *port_fifo;            /* ring of free port indices */
-	uint32_t fifo_head, fifo_count;
-	uint32_t nb_ports;
-	uint16_t first_port;
-	struct rte_mempool *buf_pool;
-	uint8_t *scratch;
-	uint32_t scratch_len;
-	struct rte_ether_addr next_hop;
-	uint8_t has_next_hop;
-	uint32_t open_head, cursor, nb_open;
-	double tokens;
-	uint64_t tb_last;
-	uint32_t ts_last;
-	uint16_t ip_id;
-};
-
-/* ---- helpers ---- */
-
-static inline bool
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool
-seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
-static inline uint32_t
-seq_of(const struct umb_peer_conn *k, uint64_t off)
-{
-	return k->isn + 1 + (uint32_t)off;
-}
-
-/* End of the data: FIN offset after shutdown, else what was written. */
-static inline uint64_t
-data_end(const struct umb_peer_conn *k)
-{
-	return k->shut ? k->shut_at : k->written;
-}
-
-/* Next byte of the shadow's stream umbra expects (its FIN included). */
-static inline uint32_t
-rcv_nxt(const struct umb_peer_conn *k)
-{
-	return k->rstream.next_seq + (k->fin_rcvd ? 1 : 0);
-}
-
-static inline uint32_t
-rcv_wnd(const struct umb_peer_conn *k)
-{
-	return OUR_WIN << k->rcv_wscale;
-}
-
-/* umbra's millisecond clock for timestamps, never moving back. */
-static uint32_t
-ts_clock(struct umb_peer_ctx *c, uint64_t now)
-{
-	uint32_t t = (uint32_t)(now / US_PER_MS);
-
-	if (seq_lt(t, c->ts_last))
-		t = c->ts_last;
-	c->ts_last = t;
-	return t;
-}
 
 static uint64_t
 rto_base(const struct umb_peer_conn *k)
@@ -247,272 +114,6 @@ rtt_sample(struct umb_peer_conn *k, uint64_t r)
 		k->srtt = (7 * k->srtt + r) / 8;
 	}
 	k->rto = rto_base(k);
-}
-
-/* ---- frames ---- */
-
-/* Build and send one frame; 0 when it was handed to tx. */
-static int
-xmit_raw(struct umb_peer_ctx *c, uint8_t af, const union umb_addr *dst,
-		struct umb_peer_tcp *t)
-{
-	struct umb_peer_l2l3 l = { .af = af, .vlan = c->p.vlan,
-		.mtu = c->p.mtu };
-	struct rte_mbuf *m;
-
-	if (!c->has_next_hop) {
-		CTR_INC(c, tx_no_mac);
-		return -1;
-	}
-	l.src = af == 4 ? c->p.src4 : c->p.src6;
-	l.dst = *dst;
-	l.src_mac = c->p.src_mac;
-	l.dst_mac = c->next_hop;
-	t->ip_id = c->ip_id++;
-	m = umb_peer_build(c->p.tx_pool, &l, t);
-	if (m == NULL) {
-		if (rte_errno == ENOBUFS)
-			CTR_INC(c, tx_no_mbuf);
-		else
-			CTR_INC(c, tx_build_error);
-		return -1;
-	}
-	c->p.tx(c->p.tx_arg, m);
-	return 0;
-}
-
-/* A segment of connection @p k with the common fields filled. */
-static void
-seg_init(struct umb_peer_conn *k, struct umb_peer_tcp *t, uint8_t flags,
-		uint64_t now)
-{
-	memset(t, 0, sizeof(*t));
-	t->sport = k->sport;
-	t->dport = k->dport;
-	t->flags = flags;
-	t->win = OUR_WIN;
-	t->wscale = UMB_PEER_NO_WSCALE;
-	if (k->state == ST_ESTABLISHED || k->state == ST_DEAD) {
-		if (flags & UMB_TCP_ACK)
-			t->ack = rcv_nxt(k);
-		if (k->ts_on) {
-			t->has_ts = 1;
-			t->tsval = ts_clock(k->ctx, now);
-			t->tsecr = k->ts_recent;
-		}
-	}
-}
-
-/* Send @p t; every segment with ACK acknowledges what we have. */
-static int
-xmit(struct umb_peer_conn *k, struct umb_peer_tcp *t, uint64_t now)
-{
-	k->last_active = now;
-	if (t->flags & UMB_TCP_ACK) {
-		k->last_ack_sent = t->ack;
-		k->delack_at = 0;
-		k->ack_now = 0;
-	}
-	return xmit_raw(k->ctx, k->af, &k->dst, t);
-}
-
-static void
-send_syn(struct umb_peer_conn *k, uint64_t now)
-{
-	struct umb_peer_tcp t;
-
-	seg_init(k, &t, UMB_TCP_SYN, now);
-	t.seq = k->isn;
-	t.mss = k->adv_mss;
-	t.wscale = k->syn_wscale;
-	if (k->syn_ts) {
-		t.has_ts = 1;
-		t.tsval = ts_clock(k->ctx, now);
-		t.tsecr = 0;
-	}
-	if (xmit(k, &t, now) == 0)
-		CTR_INC(k->ctx, syn_sent);
-}
-
-static void
-send_ack(struct umb_peer_conn *k, uint64_t now)
-{
-	struct umb_peer_tcp t;
-
-	seg_init(k, &t, UMB_TCP_ACK, now);
-	t.seq = seq_of(k, k->snd_nxt);
-	if (xmit(k, &t, now) == 0)
-		CTR_INC(k->ctx, acks_sent);
-}
-
-static void
-send_rst(struct umb_peer_conn *k, uint64_t now)
-{
-	struct umb_peer_tcp t;
-
-	if (k->state == ST_SYN_SENT) {
-		seg_init(k, &t, UMB_TCP_RST, now);
-		t.seq = k->isn + 1;
-	} else {
-		seg_init(k, &t, UMB_TCP_RST | UMB_TCP_ACK, now);
-		t.seq = seq_of(k, k->snd_nxt);
-	}
-	t.win = 0;
-	if (xmit(k, &t, now) == 0)
-		CTR_INC(k->ctx, rst_sent);
-}
-
-/*
- * Pointer to @p len contiguous bytes of the send buffer at offset @p off
- * (copied into the scratch buffer when they span mbufs).
- */
-static const uint8_t *
-buf_bytes(struct umb_peer_conn *k, uint64_t off, uint32_t len)
-{
-	struct umb_peer_ctx *c = k->ctx;
-	struct rte_mbuf *m = k->cur_m;
-	uint64_t moff = k->cur_off;
-	uint32_t in, done = 0;
-
-	if (m == NULL || moff > off) {
-		m = k->buf_head;
-		moff = k->buf_off;
-	}
-	while (m != NULL && moff + m->data_len <= off) {
-		moff += m->data_len;
-		m = m->next;
-	}
-	if (m == NULL || len > c->scratch_len)
-		return NULL;
-	k->cur_m = m;
-	k->cur_off = moff;
-	in = (uint32_t)(off - moff);
-	if (m->data_len - in >= len)
-		return rte_pktmbuf_mtod_offset(m, const uint8_t *, in);
-	while (done < len && m != NULL) {
-		uint32_t n = RTE_MIN((uint32_t)(m->data_len - in), len - done);
-
-		memcpy(c->scratch + done,
-			rte_pktmbuf_mtod_offset(m, const uint8_t *, in), n);
-		done += n;
-		in = 0;
-		m = m->next;
-	}
-	return done == len ? c->scratch : NULL;
-}
-
-/* Send the data segment [off, off + len) (and FIN when @p fin). */
-static int
-send_data(struct umb_peer_conn *k, uint64_t off, uint32_t len, uint8_t extra,
-		uint64_t now)
-{
-	struct umb_peer_tcp t;
-
-	seg_init(k, &t, UMB_TCP_ACK | extra, now);
-	t.seq = seq_of(k, off);
-	if (len > 0) {
-		t.payload = buf_bytes(k, off, len);
-		if (t.payload == NULL) {
-			/* Cannot happen while the buffer invariant holds. */
-			CTR_INC(k->ctx, tx_build_error);
-			return -1;
-		}
-		t.len = len;
-	}
-	return xmit(k, &t, now);
-}
-
-/* ---- send buffer ---- */
-
-/*
- * The chain is linked through next but every mbuf is handled alone
- * (rte_pktmbuf_append/trim would walk to the last segment).
- */
-static inline void
-mbuf_put(struct rte_mbuf *m, const uint8_t *src, uint32_t n)
-{
-	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), src, n);
-	m->data_len = (uint16_t)(m->data_len + n);
-	m->pkt_len = m->data_len;
-}
-
-static void
-buf_free_all(struct umb_peer_conn *k)
-{
-	struct rte_mbuf *m = k->buf_head;
-
-	while (m != NULL) {
-		struct rte_mbuf *n = m->next;
-
-		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
-		m = n;
-	}
-	k->buf_head = k->buf_tail = k->cur_m = NULL;
-}
-
-/* Drop bytes below offset @p upto from the head. */
-static void
-buf_trim_head(struct umb_peer_conn *k, uint64_t upto)
-{
-	struct rte_mbuf *m;
-
-	while ((m = k->buf_head) != NULL && k->buf_off < upto) {
-		uint64_t n = upto - k->buf_off;
-
-		if (n < m->data_len) {
-			rte_pktmbuf_adj(m, (uint16_t)n);
-			k->buf_off += n;
-			if (k->cur_m == m)
-				k->cur_off = k->buf_off;
-			break;
-		}
-		k->buf_off += m->data_len;
-		k->buf_head = m->next;
-		if (k->buf_head == NULL)
-			k->buf_tail = NULL;
-		if (k->cur_m == m)
-			k->cur_m = NULL;
-		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
-	}
-	if (k->buf_head == NULL)
-		k->buf_off = upto;
-}
-
-/* Drop bytes from offset @p at on (shutdown). */
-static void
-buf_trim_tail(struct umb_peer_conn *k, uint64_t at)
-{
-	struct rte_mbuf *m = k->buf_head, *prev = NULL;
-	uint64_t moff = k->buf_off;
-
-	while (m != NULL && moff + m->data_len <= at) {
-		moff += m->data_len;
-		prev = m;
-		m = m->next;
-	}
-	if (m == NULL)
-		return;
-	if (at > moff) {
-		m->data_len = (uint16_t)(at - moff);
-		m->pkt_len = m->data_len;
-		prev = m;
-		m = m->next;
-	}
-	if (prev != NULL)
-		prev->next = NULL;
-	else
-		k->buf_head = NULL;
-	k->buf_tail = prev;
-	k->cur_m = NULL;
-	while (m != NULL) {
-		struct rte_mbuf *n = m->next;
-
-		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
-		m = n;
-	}
 }
 
 /* ---- connection list and slots ---- */
@@ -554,7 +155,7 @@ finalize(struct umb_peer_conn *k)
 	struct umb_peer_ctx *c = k->ctx;
 
 	list_del(c, k);
-	buf_free_all(k);
+	pc_buf_free_all(k);
 	umb_tcp_stream_release(c->p.tcp, &k->rstream);
 	c->port_conn[k->port_idx] = NIL;
 	c->port_fifo[(c->fifo_head + c->fifo_count) % c->nb_ports] =
@@ -624,7 +225,7 @@ conn_reset(struct umb_peer_conn *k, enum umb_peer_end why, uint64_t now)
 {
 	if (dead(k))
 		return;
-	send_rst(k, now);
+	pc_send_rst(k, now);
 	conn_end(k, why, now);
 }
 
@@ -694,7 +295,7 @@ output_once(struct umb_peer_conn *k, uint64_t now, bool force_one)
 			k->rtt_end = off + len;
 			k->rtt_t0 = now;
 		}
-		if (send_data(k, off, (uint32_t)len, flags, now) == 0) {
+		if (pc_send_data(k, off, (uint32_t)len, flags, now) == 0) {
 			if (rexmit) {
 				CTR_INC(c, rto_retransmits);
 			} else {
@@ -713,9 +314,9 @@ output_once(struct umb_peer_conn *k, uint64_t now, bool force_one)
 			k->snd_una == k->shut_at) {
 		struct umb_peer_tcp t;
 
-		seg_init(k, &t, UMB_TCP_FIN | UMB_TCP_ACK, now);
+		pc_seg_init(k, &t, UMB_TCP_FIN | UMB_TCP_ACK, now);
 		t.seq = seq_of(k, k->shut_at);
-		if (xmit(k, &t, now) == 0) {
+		if (pc_xmit(k, &t, now) == 0) {
 			CTR_INC(c, fin_sent);
 			if (k->snd_max > k->shut_at)
 				CTR_INC(c, rto_retransmits);
@@ -771,7 +372,7 @@ on_rto(struct umb_peer_conn *k, uint64_t now)
 	k->timing = 0;
 	if (k->state == ST_SYN_SENT) {
 		CTR_INC(c, rto_retransmits);
-		send_syn(k, now);
+		pc_send_syn(k, now);
 		k->rto_at = now + k->rto;
 		return;
 	}
@@ -802,7 +403,7 @@ conn_timers(struct umb_peer_conn *k, uint64_t now)
 	}
 	if (k->delack_at != 0 && now >= k->delack_at &&
 			k->state == ST_ESTABLISHED)
-		send_ack(k, now);
+		pc_send_ack(k, now);
 	if (!dead(k) && k->rto_at != 0 && now >= k->rto_at)
 		on_rto(k, now);
 }
@@ -834,7 +435,7 @@ reply_rst(struct umb_peer_ctx *c, const struct umb_pkt *pkt)
 			((pkt->tcp_flags & UMB_TCP_FIN) ? 1 : 0);
 		t.flags = UMB_TCP_RST | UMB_TCP_ACK;
 	}
-	if (xmit_raw(c, pkt->af, &pkt->src, &t) == 0)
+	if (pc_xmit_raw(c, pkt->af, &pkt->src, &t) == 0)
 		CTR_INC(c, rst_sent);
 }
 
@@ -892,7 +493,7 @@ input_syn_sent(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 			.wscale = UMB_PEER_NO_WSCALE };
 
 		CTR_INC(c, rx_bad_ack);
-		if (xmit_raw(c, k->af, &k->dst, &t) == 0)
+		if (pc_xmit_raw(c, k->af, &k->dst, &t) == 0)
 			CTR_INC(c, rst_sent);
 		return;
 	}
@@ -932,7 +533,7 @@ input_syn_sent(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 	k->ack_now = 1;
 	output(k, now, false);
 	if (!dead(k) && k->ack_now)
-		send_ack(k, now);
+		pc_send_ack(k, now);
 }
 
 /* ACK field of an acceptable segment; false when the segment is dropped. */
@@ -949,7 +550,7 @@ input_ack(struct umb_peer_conn *k, const struct umb_pkt *pkt, uint64_t now)
 		return true; /* old ACK: nothing to learn from it */
 	if (d > k->snd_max - k->snd_una) {
 		CTR_INC(c, rx_bad_ack);
-		send_ack(k, now);
+		pc_send_ack(k, now);
 		return false;
 	}
 	if (d == 0) {
@@ -971,17 +572,17 @@ input_ack(struct umb_peer_conn *k, const struct umb_pkt *pkt, uint64_t now)
 						RTE_MIN(k->snd_max, end) -
 						k->snd_una), end - k->snd_una);
 
-					if (send_data(k, k->snd_una,
+					if (pc_send_data(k, k->snd_una,
 							(uint32_t)len, 0,
 							now) == 0)
 						CTR_INC(c, fast_retransmits);
 				} else if (k->shut) {
 					struct umb_peer_tcp t;
 
-					seg_init(k, &t, UMB_TCP_FIN |
+					pc_seg_init(k, &t, UMB_TCP_FIN |
 						UMB_TCP_ACK, now);
 					t.seq = seq_of(k, k->shut_at);
-					if (xmit(k, &t, now) == 0) {
+					if (pc_xmit(k, &t, now) == 0) {
 						CTR_INC(c, fin_sent);
 						CTR_INC(c, fast_retransmits);
 					}
@@ -1010,7 +611,7 @@ input_ack(struct umb_peer_conn *k, const struct umb_pkt *pkt, uint64_t now)
 			k->cwnd += RTE_MAX((uint32_t)((uint64_t)k->mss * k->mss /
 				k->cwnd), 1u);
 		k->cwnd = RTE_MIN(k->cwnd, (uint32_t)CWND_MAX);
-		buf_trim_head(k, RTE_MIN(una, end));
+		pc_buf_trim_head(k, RTE_MIN(una, end));
 	}
 	/* Window update (RFC 9293 3.10.7.4). */
 	if (seq_lt(k->wl1, pkt->seq) ||
@@ -1046,12 +647,12 @@ input_established(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 	}
 	if (f & UMB_TCP_SYN) {
 		/* A SYN-ACK again (our ACK was lost) or a bogus SYN: ACK. */
-		send_ack(k, now);
+		pc_send_ack(k, now);
 		return;
 	}
 	if (rel > (int64_t)wnd || end_rel < -(int64_t)wnd) {
 		CTR_INC(c, rx_out_of_window);
-		send_ack(k, now);
+		pc_send_ack(k, now);
 		return;
 	}
 	if (!(f & UMB_TCP_ACK))
@@ -1097,7 +698,7 @@ input_established(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 	if (dead(k))
 		return;
 	if (k->ack_now)
-		send_ack(k, now);
+		pc_send_ack(k, now);
 	if (k->fin_rcvd && k->shut && k->snd_una == k->shut_at + 1)
 		conn_end(k, UMB_PEER_END_CLEAN, now);
 }
@@ -1133,7 +734,7 @@ umb_peer_ctx_free(struct umb_peer_ctx *c)
 
 			if (k->state == ST_FREE)
 				continue;
-			buf_free_all(k);
+			pc_buf_free_all(k);
 			umb_tcp_stream_release(c->p.tcp, &k->rstream);
 		}
 	}
@@ -1360,7 +961,7 @@ umb_peer_open(struct umb_peer_ctx *c, void *owner, uint8_t af,
 	list_add(c, k);
 	c->nb_open++;
 	CTR_INC(c, opened);
-	send_syn(k, now_us);
+	pc_send_syn(k, now_us);
 	k->rto_at = now_us + k->rto;
 	*conn = k;
 	return 0;
@@ -1423,14 +1024,14 @@ umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 	if (tail_room > 0) {
 		uint32_t n = RTE_MIN(tail_room, left);
 
-		mbuf_put(k->buf_tail, src, n);
+		pc_mbuf_put(k->buf_tail, src, n);
 		src += n;
 		left -= n;
 	}
 	for (struct rte_mbuf *m = head; m != NULL; m = m->next) {
 		uint32_t n = RTE_MIN(left, (uint32_t)m->buf_len);
 
-		mbuf_put(m, src, n);
+		pc_mbuf_put(m, src, n);
 		src += n;
 		left -= n;
 	}
@@ -1478,7 +1079,7 @@ umb_peer_shutdown(struct umb_peer_conn *k, uint64_t at, uint64_t now_us)
 	sent = RTE_MIN(k->snd_max, k->written);
 	at = RTE_MIN(at, k->written);
 	at = RTE_MAX(at, sent);
-	buf_trim_tail(k, at);
+	pc_buf_trim_tail(k, at);
 	k->written = at;
 	k->released = at;
 	k->shut_at = at;
