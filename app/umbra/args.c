@@ -21,6 +21,7 @@ enum {
 	OPT_MAX_FLOWS, OPT_REASM_MEMCAP, OPT_STREAM_CAP, OPT_RECORDS, OPT_MBUFS,
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
 	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG, OPT_RESPONDER, OPT_DURATION,
+	OPT_RECORD_UNSAMPLED,
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "sample-share", required_argument, NULL, OPT_SHARE },
 	{ "sample-seed", required_argument, NULL, OPT_SEED },
 	{ "no-midstream", no_argument, NULL, OPT_NO_MIDSTREAM },
+	{ "record-unsampled", no_argument, NULL, OPT_RECORD_UNSAMPLED },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "bench-responder", no_argument, NULL, OPT_RESPONDER },
 	{ "duration", required_argument, NULL, OPT_DURATION },
@@ -76,6 +78,8 @@ umb_args_usage(const char *prog)
 "  --sample-share PCT     percent of flows followed, 0-100 (default 100)\n"
 "  --sample-seed N        sampling seed (default 0)\n"
 "  --no-midstream         ignore flows whose handshake was not seen\n"
+"  --record-unsampled     parse unsampled flows too; their records get\n"
+"                         outcome not_sampled (default: not parsed, not written)\n"
 "  --quiet                no summary on stdout\n"
 "  --duration SEC         live: stop by itself after SEC seconds (as on SIGINT)\n"
 "  --bench-responder      benchmark only (--config): an in-process minimal\n"
@@ -167,6 +171,7 @@ apply_config(struct umb_options *o)
 	o->conf = &conf;
 	o->share_ppm = conf.sample_share_ppm;
 	o->seed = conf.sample_seed;
+	o->record_unsampled |= conf.record_unsampled;
 	o->idle_timeout_us = conf.flow_idle_timeout_us;
 	o->max_flows = conf.max_flows;
 	if (conf.exchanges[0] != '\0')
@@ -252,6 +257,7 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 			rc = parse_u64("sample-seed", optarg, 0, UINT64_MAX, &o->seed);
 			break;
 		case OPT_NO_MIDSTREAM: o->midstream = 0; break;
+		case OPT_RECORD_UNSAMPLED: o->record_unsampled = 1; break;
 		case OPT_QUIET: o->quiet = 1; break;
 		case OPT_RESPONDER: o->responder = 1; break;
 		case OPT_DURATION: {

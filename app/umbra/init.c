@@ -361,6 +361,7 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 	r->app = app;
 	r->idx = idx;
 	r->share_ppm = o->share_ppm;
+	r->keep_ppm = o->share_ppm;
 	snprintf(name, sizeof(name), "umb_rx2reasm%u", idx);
 	r->in = rte_ring_create(name, o->ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "umb_reasm2exp%u", idx);
@@ -398,6 +399,7 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		.share_ppm = o->share_ppm,
 		.seed = o->seed,
 		.midstream = o->midstream,
+		.record_unsampled = o->record_unsampled,
 		.emit = umb_reasm_stage_record,
 		.emit_arg = r,
 		.peer = app->shadow != NULL ? &pp : NULL,
@@ -410,6 +412,7 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		fprintf(stderr, "session table %u: %s\n", idx, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	r->keep_ppm = umb_session_keep_ppm(r->sessions);
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  * finished exchange records for the export role.
  *
  * Bounds: at most one burst per poll; flow expiry visits at most
- * EXPIRE_VISIT entries every EXPIRE_EVERY polls; the staging array is
+ * EXPIRE_VISIT flows at most every EXPIRE_EVERY_US microseconds; the staging array is
  * fixed, and above its high-water mark the role stops taking segments, so
  * records are only ever dropped (and counted) if a single burst produces
  * more than half the staging array.
@@ -16,7 +16,7 @@
 
 UMB_CTR_GROUP_DEFINE(reasm, UMB_REASM_COUNTERS, UMB_REASM_CTR_MAX);
 
-#define EXPIRE_EVERY 16
+#define EXPIRE_EVERY_US 10
 #define EXPIRE_VISIT 64
 
 /* Session emit callback: stage a finished record. */
@@ -146,6 +146,9 @@ reasm_poll(void *arg)
 	if (unlikely(share != r->share_ppm)) {
 		umb_session_set_share(r->sessions, share);
 		r->share_ppm = share;
+		/* Before any flow is created under the new share. */
+		__atomic_store_n(&r->keep_ppm, umb_session_keep_ppm(r->sessions),
+				__ATOMIC_RELEASE);
 	}
 	if (r->sh_in != NULL)
 		n += poll_shadow(r);
@@ -161,7 +164,10 @@ reasm_poll(void *arg)
 		n += k;
 	}
 
-	if (++r->polls % EXPIRE_EVERY == 0 || n == 0) {
+	uint64_t tsc = rte_rdtsc();
+
+	if (tsc - r->expire_tsc >= app->tsc_hz / (1000000 / EXPIRE_EVERY_US)) {
+		r->expire_tsc = tsc;
 		/* Offline, time is the capture's: it only moves with packets. */
 		uint64_t now = app->opt.backpressure ?
 			umb_session_now(r->sessions) : umb_now_us(app);
@@ -178,6 +184,11 @@ reasm_poll(void *arg)
 	if (r->sh_out != NULL)
 		flush_tx(r);
 	flush_stage(r);
+	/* Lower once the flows a higher share picked have ended. */
+	uint32_t keep = umb_session_keep_ppm(r->sessions);
+
+	if (unlikely(keep != r->keep_ppm))
+		__atomic_store_n(&r->keep_ppm, keep, __ATOMIC_RELEASE);
 	if (r->flushed && r->stage_count == 0)
 		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return n;

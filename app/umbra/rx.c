@@ -107,10 +107,26 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	p->ts_us = frame_ts_us(app, m, live_now);
+	/* The sampling decision, before any hand-off: a segment whose flow
+	 * no reassembly lcore can hold goes no further. */
+	struct umb_flow_key k;
+	unsigned int w;
+	uint32_t v, keep, hash;
 
-	unsigned int w = app->nb_reasm == 1 ? 0 :
-		umb_flow_pkt_hash(p) % app->nb_reasm;
+	umb_flow_key_make(&k, p);
+	hash = umb_flow_hash(&k);
+	v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, app->opt.seed));
+	w = umb_flow_shard(hash, app->nb_reasm);
+	keep = RTE_MAX(__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE),
+			__atomic_load_n(&app->reasm[w]->keep_ppm, __ATOMIC_ACQUIRE));
+	if (v >= keep) {
+		UMB_CTR_INC(rx->ctr, UMB_RX_unsampled);
+		if ((p->tcp_flags & (UMB_TCP_SYN | UMB_TCP_ACK)) == UMB_TCP_SYN)
+			UMB_CTR_INC(rx->flow, UMB_FLOW_not_sampled);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p->ts_us = frame_ts_us(app, m, live_now);
 	rx->pend[w][rx->nb_pend[w]++] = m;
 	if (rx->nb_pend[w] >= UMB_BURST)
 		flush_pending(rx, w);

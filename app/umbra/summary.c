@@ -53,7 +53,7 @@ static const struct {
 static void
 sum_totals(struct umb_app *app, struct totals *t)
 {
-	const uint64_t *a[UMB_MAX_REASM] = { NULL };
+	const uint64_t *a[UMB_MAX_REASM + 1] = { NULL };
 	unsigned int n = app->nb_reasm;
 
 	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
@@ -70,7 +70,8 @@ sum_totals(struct umb_app *app, struct totals *t)
 		memcpy(t->neigh, app->shadow->neigh_ctr, sizeof(t->neigh));
 	}
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.flow;
-	umb_ctr_sum(&umb_flow_ctr_group, a, n, t->flow);
+	a[n] = app->rx->flow;    /* flows rx found unsampled */
+	umb_ctr_sum(&umb_flow_ctr_group, a, n + 1, t->flow);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.tcp;
 	umb_ctr_sum(&umb_tcp_ctr_group, a, n, t->tcp);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.http;

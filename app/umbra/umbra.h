@@ -36,6 +36,7 @@
 	X(bytes, "bytes received") \
 	X(non_contiguous, "frames whose headers were split across mbuf segments") \
 	X(ring_full_drops, "segments dropped: reassembly ring full (live mode)") \
+	X(unsampled, "segments of unsampled flows, dropped before reassembly") \
 	X(ports_exhausted, "capture files read to the end") \
 	X(merge_out_of_order, "frames older than the previous one (capture time went back)")
 
@@ -109,6 +110,7 @@ struct umb_options {
 	uint32_t share_ppm;
 	uint64_t seed;
 	int midstream;
+	int record_unsampled;         /**< unsampled flows parsed too (not_sampled) */
 	int quiet;                    /**< no summary on stdout */
 	int backpressure;             /**< never drop between roles (offline) */
 	int responder;                /**< benchmark: in-process shadow responder */
@@ -157,6 +159,7 @@ struct umb_rx_ctx {
 	struct umb_app *app;
 	uint64_t ctr[UMB_RX_CTR_MAX];
 	uint64_t decode[UMB_DECODE_MAX];
+	uint64_t flow[UMB_FLOW_CTR_MAX];  /**< not_sampled: flows dropped here */
 	struct rte_mbuf *pend[UMB_MAX_REASM][UMB_BURST]; /**< not yet enqueued */
 	uint16_t nb_pend[UMB_MAX_REASM];
 	uint8_t hdr_scratch[256];
@@ -178,10 +181,13 @@ struct umb_reasm_ctx {
 	struct umb_session_table *sessions;
 	struct umb_session_ctrs sctr;
 	uint32_t share_ppm;           /**< share this table applies */
+	/** umb_session_keep_ppm published for rx (atomic): rx drops the
+	 * segments whose sample value is at or above it and the share. */
+	uint32_t keep_ppm;
 	uint64_t ctr[UMB_REASM_CTR_MAX];
 	struct umb_exchange *stage[UMB_STAGE_MAX];
 	uint32_t stage_head, stage_count;
-	uint32_t polls;
+	uint64_t expire_tsc;          /**< TSC of the last expiry pass */
 	int flushed;
 	int done;
 	uint8_t scratch[65536 + 256];   /**< payload copy for chained mbufs */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
 
@@ -301,6 +302,26 @@ set_u64(const struct key_ctx *k, void *obj, const char *val)
 	return parse_uint(k, val, k->def->min, k->def->max, MEMBER(obj, k, uint64_t));
 }
 
+/* yes/no (also true/false, on/off, 1/0), stored as 0 or 1 in a uint8_t. */
+static int
+set_bool(const struct key_ctx *k, void *obj, const char *val)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (unsigned int i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(val, yes[i]) == 0) {
+			*MEMBER(obj, k, uint8_t) = 1;
+			return 0;
+		}
+		if (strcasecmp(val, no[i]) == 0) {
+			*MEMBER(obj, k, uint8_t) = 0;
+			return 0;
+		}
+	}
+	return key_error(k, "'%s' is not yes or no", val);
+}
+
 /* Seconds with up to 6 decimals, stored in microseconds. */
 static int
 set_seconds(const struct key_ctx *k, void *obj, const char *val)
@@ -580,6 +601,7 @@ static const struct key_def launch_keys[] = {
 	{ "ports", set_ports, 0, 0, 0, NULL, 1 },
 	{ "sample_share", set_sample_share, 0, 0, 0, "10", 0 },
 	{ "sample_seed", set_u64, L(sample_seed, 8), 0, UINT64_MAX, "0", 0 },
+	{ "record_unsampled", set_bool, L(record_unsampled, 1), 0, 1, "no", 0 },
 	{ "methods", set_methods, 0, 0, 0, "GET,HEAD,OPTIONS", 0 },
 	{ "max_sessions", set_u32, L(max_sessions, 4), 1, 1u << 22, "10000", 0 },
 	{ "new_sessions_per_sec", set_u32, L(new_sessions_per_sec, 4), 1, 10000000,
@@ -1076,7 +1098,8 @@ umb_config_dump(const struct umb_launch_conf *c, FILE *fp)
 		fprintf(fp, "%s%s", i > 0 ? ", " : "", c->ports[i].file);
 	fprintf(fp, "\nsample_share = ");
 	print_fixed(fp, c->sample_share_ppm, 4);
-	fprintf(fp, "sample_seed = %" PRIu64 "\nmethods = ", c->sample_seed);
+	fprintf(fp, "sample_seed = %" PRIu64 "\n", c->sample_seed);
+	fprintf(fp, "record_unsampled = %s\nmethods = ", c->record_unsampled ? "yes" : "no");
 	for (unsigned int i = 0; i < c->nb_methods; i++)
 		fprintf(fp, "%s%s", i > 0 ? "," : "", c->methods[i]);
 	fprintf(fp, "\nmax_sessions = %u\nnew_sessions_per_sec = %u\nsession_burst = %u\n",

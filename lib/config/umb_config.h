@@ -83,6 +83,7 @@ struct umb_launch_conf {
 	struct umb_port_conf ports[UMB_CONFIG_MAX_PORTS]; /**< key `ports`, in listed order */
 	uint32_t sample_share_ppm;       /**< `sample_share` percent 0..100 (10) as ppm */
 	uint64_t sample_seed;            /**< (0) */
+	uint8_t record_unsampled;        /**< parse unsampled flows too, outcome not_sampled (no) */
 	uint16_t nb_methods;             /**< entries of methods[] */
 	char methods[UMB_CONFIG_MAX_METHODS][UMB_CONFIG_METHOD_LEN];
 	/**< allowlist (GET,HEAD,OPTIONS): no byte of another method reaches the shadow */

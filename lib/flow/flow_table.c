@@ -5,8 +5,9 @@
  * table; there are no locks.
  *
  * Bounds: capacity is fixed (the extendable bucket table guarantees every
- * one of max_flows keys fits); a scan visits at most max_visit entries; an
- * eviction looks at a fixed number of sampled entries.
+ * one of max_flows keys fits); a scan visits at most max_visit flows, taken
+ * from a dense list of the flows in use (so a sparse table costs no empty
+ * probes); an eviction looks at a fixed number of random flows in use.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,12 +22,31 @@
 struct umb_flow_table {
 	struct rte_hash *h;
 	uint8_t *entries;      /**< max_flows entries of entry_size */
+	uint32_t *dense;       /**< positions in use, count of them, any order */
 	uint64_t next_id;
 	uint32_t entry_size;
 	uint32_t max_flows;
 	uint32_t count;
-	uint32_t cursor;       /**< next entry a scan visits */
+	uint32_t cursor;       /**< next index of dense a scan visits */
 };
+
+/*
+ * Key compare for rte_hash: the key is 40 bytes, a size rte_hash has no
+ * vector compare for (it would call memcmp); five 64-bit words instead.
+ */
+_Static_assert(sizeof(struct umb_flow_key) == 40, "key_cmp compares 40 bytes");
+
+static int
+key_cmp(const void *a, const void *b, size_t len __rte_unused)
+{
+	uint64_t x[5], y[5];
+
+	/* memcpy: the keys need not be 8-byte aligned; compiles to loads */
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+			(x[3] ^ y[3]) | (x[4] ^ y[4])) != 0;
+}
 
 static inline struct umb_flow *
 entry_at(const struct umb_flow_table *t, uint32_t pos)
@@ -55,7 +75,9 @@ umb_flow_table_create(const struct umb_flow_table_params *p)
 	t->entries = rte_zmalloc_socket("umb_flow_entries",
 			(size_t)t->entry_size * p->max_flows, RTE_CACHE_LINE_SIZE,
 			p->socket_id);
-	if (t->entries == NULL) {
+	t->dense = rte_malloc_socket("umb_flow_dense",
+			(size_t)p->max_flows * sizeof(*t->dense), 0, p->socket_id);
+	if (t->entries == NULL || t->dense == NULL) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -73,12 +95,14 @@ umb_flow_table_create(const struct umb_flow_table_params *p)
 	t->h = rte_hash_create(&hp);
 	if (t->h == NULL)
 		goto fail;
+	rte_hash_set_cmp_func(t->h, key_cmp);
 	return t;
 fail:
 	{
 		int err = rte_errno;
 
 		rte_free(t->entries);
+		rte_free(t->dense);
 		rte_free(t);
 		rte_errno = err;
 	}
@@ -92,6 +116,7 @@ umb_flow_table_free(struct umb_flow_table *t)
 		return;
 	rte_hash_free(t->h);
 	rte_free(t->entries);
+	rte_free(t->dense);
 	rte_free(t);
 }
 
@@ -130,7 +155,8 @@ umb_flow_insert(struct umb_flow_table *t, const struct umb_flow_key *k,
 	f->first_us = now_us;
 	f->last_us = now_us;
 	f->id = ++t->next_id;
-	t->count++;
+	f->dense = t->count;
+	t->dense[t->count++] = (uint32_t)pos;
 	return f;
 }
 
@@ -141,7 +167,11 @@ umb_flow_remove(struct umb_flow_table *t, struct umb_flow *f)
 		return;
 	rte_hash_del_key_with_hash(t->h, &f->key, f->hash);
 	f->pos = -1;
-	t->count--;
+	/* The last flow of the list takes the freed index. */
+	uint32_t last = t->dense[--t->count];
+
+	t->dense[f->dense] = last;
+	entry_at(t, last)->dense = f->dense;
 }
 
 struct umb_flow *
@@ -149,24 +179,15 @@ umb_flow_table_evict_candidate(struct umb_flow_table *t,
 		unsigned int nb_samples)
 {
 	struct umb_flow *best = NULL;
-	unsigned int tries = nb_samples * 4;
 
 	if (t->count == 0)
 		return NULL;
-	/* Sample random positions; a nearly empty table may need a few
-	 * more probes, bounded by tries, then fall back to a linear look. */
-	while (nb_samples > 0 && tries-- > 0) {
-		struct umb_flow *f = entry_at(t, rte_rand_max(t->max_flows));
+	while (nb_samples-- > 0) {
+		struct umb_flow *f = entry_at(t, t->dense[rte_rand_max(t->count)]);
 
-		if (f->pos < 0)
-			continue;
-		nb_samples--;
 		if (best == NULL || f->last_us < best->last_us)
 			best = f;
 	}
-	for (uint32_t i = 0; best == NULL && i < t->max_flows; i++)
-		if (entry_at(t, i)->pos >= 0)
-			best = entry_at(t, i);
 	return best;
 }
 
@@ -176,16 +197,19 @@ umb_flow_table_scan(struct umb_flow_table *t, unsigned int max_visit,
 {
 	unsigned int removed = 0;
 
-	if (max_visit > t->max_flows)
-		max_visit = t->max_flows;
+	/* Only flows in use are visited. A removal moves the last flow of
+	 * the list to the cursor's index, which is then visited next. */
 	for (unsigned int i = 0; i < max_visit && t->count > 0; i++) {
-		struct umb_flow *f = entry_at(t, t->cursor);
+		struct umb_flow *f;
 
-		if (++t->cursor == t->max_flows)
+		if (t->cursor >= t->count)
 			t->cursor = 0;
-		if (f->pos >= 0 && cb(arg, f)) {
+		f = entry_at(t, t->dense[t->cursor]);
+		if (cb(arg, f)) {
 			umb_flow_remove(t, f);
 			removed++;
+		} else {
+			t->cursor++;
 		}
 	}
 	return removed;

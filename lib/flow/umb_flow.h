@@ -13,6 +13,9 @@
 #define UMB_FLOW_H
 
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
 
 #include "umb_packet.h"
 #include "umb_stats.h"
@@ -53,26 +56,116 @@ struct umb_flow_key {
 	uint8_t pad[3];
 };
 
+/*
+ * Any fixed total order of endpoints makes the key canonical; comparing the
+ * addresses as two native 64-bit words is the cheapest one.
+ */
+static inline int
+umb_flow_endpoint_le_(const union umb_addr *a, uint16_t ap,
+		const union umb_addr *b, uint16_t bp)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a->b, sizeof(x));
+	memcpy(y, b->b, sizeof(y));
+	if (x[0] != y[0])
+		return x[0] < y[0];
+	if (x[1] != y[1])
+		return x[1] < y[1];
+	return ap <= bp;
+}
+
 /**
- * Build the canonical key of @p p.
+ * Build the canonical key of @p p (inline: once per received segment).
  * @return the endpoint index (0 or 1) of the packet's sender.
  */
-int umb_flow_key_make(struct umb_flow_key *k, const struct umb_pkt *p);
+static inline int
+umb_flow_key_make(struct umb_flow_key *k, const struct umb_pkt *p)
+{
+	int sender = umb_flow_endpoint_le_(&p->src, p->sport, &p->dst, p->dport) ? 0 : 1;
 
-/** Table hash of a key (CRC32C); equal for both directions by construction. */
-uint32_t umb_flow_hash(const struct umb_flow_key *k);
+	k->addr[sender] = p->src;
+	k->port[sender] = p->sport;
+	k->addr[!sender] = p->dst;
+	k->port[!sender] = p->dport;
+	k->af = p->af;
+	memset(k->pad, 0, sizeof(k->pad));
+	return sender;
+}
+
+/**
+ * Table hash of a key (CRC32C); equal for both directions by construction.
+ * The same value as rte_hash_crc(k, 40, seed), but reading the key through
+ * memcpy: inline next to umb_flow_key_make, rte_hash_crc's uint64_t
+ * pointer reads would break strict aliasing (stores to the key elided).
+ */
+static inline uint32_t
+umb_flow_hash(const struct umb_flow_key *k)
+{
+	uint64_t w[5];
+	uint32_t c = 0x756d6272;
+
+	RTE_BUILD_BUG_ON(sizeof(*k) != sizeof(w));
+	memcpy(w, k, sizeof(w));
+	for (unsigned int i = 0; i < 5; i++)
+		c = rte_hash_crc_8byte(w[i], c);
+	return c;
+}
 
 /** Hash of a packet's flow without building the key in the caller. */
 uint32_t umb_flow_pkt_hash(const struct umb_pkt *p);
 
 /**
- * Sampling hash: 64-bit XXH64 of the canonical key and @p seed. Independent
- * of umb_flow_hash() so that sampling is not correlated with lcore sharding.
+ * Reassembly lcore (of @p n) that owns a flow of table hash @p hash. Uses
+ * the hash's high bits (multiply-shift), while rte_hash indexes buckets
+ * with its low bits, so each lcore's table still spreads over all buckets.
  */
-uint64_t umb_flow_sample_hash(const struct umb_flow_key *k, uint64_t seed);
+static inline unsigned int
+umb_flow_shard(uint32_t hash, unsigned int n)
+{
+	return (unsigned int)(((uint64_t)hash * n) >> 32);
+}
+
+/**
+ * Sampling hash of a flow from its table hash and @p seed: the seed mixed
+ * in, then a 64-bit finalizer (MurmurHash3's fmix64), whose every output
+ * bit depends on every input bit. The sample value (the top half) is thus
+ * unrelated to the bits that pick the lcore (umb_flow_shard: the hash's
+ * high bits, multiplied) and the rte_hash bucket (its low bits), and one
+ * CRC per segment serves all three.
+ */
+static inline uint64_t
+umb_flow_sample_hash_of(uint32_t flow_hash, uint64_t seed)
+{
+	uint64_t h = (uint64_t)flow_hash ^ seed ^ 0x9e3779b97f4a7c15ULL;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/** Sampling hash of a key (umb_flow_sample_hash_of its table hash). */
+static inline uint64_t
+umb_flow_sample_hash(const struct umb_flow_key *k, uint64_t seed)
+{
+	return umb_flow_sample_hash_of(umb_flow_hash(k), seed);
+}
 
 /** Share unit: parts per million. 100000 = 10%. */
 #define UMB_SHARE_ONE 1000000u
+
+/**
+ * A flow's sample value in [0, UMB_SHARE_ONE): the flow is picked at every
+ * share above it (multiply-shift of the hash's high half, no division).
+ */
+static inline uint32_t
+umb_flow_sample_ppm(uint64_t sample_hash)
+{
+	return (uint32_t)(((sample_hash >> 32) * UMB_SHARE_ONE) >> 32);
+}
 
 /**
  * The sampling decision: deterministic for a key and seed, and monotone in
@@ -81,7 +174,7 @@ uint64_t umb_flow_sample_hash(const struct umb_flow_key *k, uint64_t seed);
 static inline int
 umb_flow_sampled(uint64_t sample_hash, uint32_t share_ppm)
 {
-	return (uint32_t)(sample_hash % UMB_SHARE_ONE) < share_ppm;
+	return umb_flow_sample_ppm(sample_hash) < share_ppm;
 }
 
 /** Header of a table entry; the caller's data follows it. */
@@ -92,6 +185,7 @@ struct umb_flow {
 	uint64_t id;         /**< unique per table: creation counter */
 	uint32_t hash;
 	int32_t pos;         /**< position in the table, -1 when free */
+	uint32_t dense;      /**< index in the table's list of flows in use */
 	uint8_t data[] __attribute__((aligned(16)));
 };
 
@@ -129,8 +223,8 @@ struct umb_flow *umb_flow_table_evict_candidate(struct umb_flow_table *t,
 		unsigned int nb_samples);
 
 /**
- * Visit up to @p max_visit entries from the table's cursor, calling @p cb
- * for each flow in use. If @p cb returns non-zero, the flow is removed
+ * Visit up to @p max_visit flows in use from the table's cursor (a list of
+ * the flows in use: empty entries cost nothing), calling @p cb for each. If @p cb returns non-zero, the flow is removed
  * (after the callback released its data).
  * @return number of flows removed.
  */

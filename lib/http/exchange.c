@@ -207,7 +207,8 @@ x_start(struct umb_http_conn *c, struct umb_exchange *x)
 	if (c->mirror != NULL && c->mirror->accepting) {
 		x->flags |= UMB_X_MIRRORED;
 	} else if (c->mirror_ended) {
-		x->flags |= UMB_X_MIRRORED;
+		if (c->mirror_ended != UMB_OUTCOME_not_sampled)
+			x->flags |= UMB_X_MIRRORED;
 		x_worsen(x, (enum umb_outcome)c->mirror_ended);
 	}
 }

@@ -29,6 +29,7 @@ UMB_CTR_GROUP_DEFINE(mirror, UMB_MIRROR_COUNTERS, UMB_MIRROR_CTR_MAX);
 #define CLIENT_UNKNOWN 0xff
 #define EVICT_SAMPLES 8
 #define DIRTY_MAX 16     /* sessions touched inside one peer call */
+#define KEEP_BUCKETS 1024 /* sample values of the flows held, histogram */
 
 enum flow_state { FLOW_ACTIVE = 0, FLOW_CLOSED };
 
@@ -42,13 +43,13 @@ struct session {
 	TAILQ_ENTRY(session) mnext;        /**< in t->mirrored while peer is set */
 	uint64_t closed_us;
 	uint32_t client_isn;
+	uint32_t sample_ppm;               /**< the flow's sample value */
 	uint8_t state;
 	uint8_t client;                    /**< endpoint index, CLIENT_UNKNOWN */
 	uint8_t sampled;
 	uint8_t http_started;
 	uint8_t handshake_seen;            /**< SYN or SYN-ACK seen */
 	uint8_t syn_seen;
-	uint8_t fin_seen;                  /**< unsampled flows: bit per endpoint */
 	uint8_t abort_why;                 /**< outcome for what waits when we abort */
 	uint8_t client_eof;                /**< the client's stream ended (FIN) */
 	uint8_t shut;                      /**< umb_peer_shutdown was called */
@@ -72,6 +73,24 @@ struct umb_session_table {
 	uint64_t seed;
 	uint32_t share_ppm;
 	int midstream;
+	int record_unsampled;             /**< unsampled flows get entries too */
+	/*
+	 * Only flows with an entry matter, and without record_unsampled only
+	 * sampled flows get one. keep_ppm bounds the sample values of the
+	 * flows held (from a histogram by value), so a segment whose value is
+	 * at or above it is dropped before any lookup; it stays above the
+	 * share until the flows a higher share picked have ended.
+	 */
+	uint32_t keep_ppm;
+	/*
+	 * Flows first seen without their handshake (mid-stream pickup) may
+	 * have started under an earlier, lower share and been left out then:
+	 * they are picked only below the lowest share ever applied, so
+	 * raising the share live never picks up a flow it left out before.
+	 */
+	uint32_t pickup_ppm;
+	uint32_t keep_top;                /**< highest bucket that may be in use */
+	uint32_t live[KEEP_BUCKETS];      /**< sampled flows held, by value bucket */
 	/* mirroring */
 	struct umb_peer_ctx *peer;
 	uint64_t resp_timeout_us;
@@ -88,6 +107,57 @@ static inline struct session *
 flow_session(struct umb_flow *f)
 {
 	return (struct session *)f->data;
+}
+
+/* ------------------------------------------------------------------ */
+/* Which flows can have an entry (the keep threshold)                  */
+
+static inline uint32_t
+keep_bucket(uint32_t v)
+{
+	return (uint32_t)(((uint64_t)v * KEEP_BUCKETS) / UMB_SHARE_ONE);
+}
+
+/* Recompute keep_ppm: the share, or the end of the highest bucket in use. */
+static void
+keep_update(struct umb_session_table *t)
+{
+	uint32_t hi = 0;
+
+	if (t->record_unsampled) {
+		t->keep_ppm = UMB_SHARE_ONE;
+		return;
+	}
+	while (t->keep_top > 0 && t->live[t->keep_top] == 0)
+		t->keep_top--;
+	if (t->live[t->keep_top] != 0)
+		hi = (uint32_t)(((uint64_t)(t->keep_top + 1) * UMB_SHARE_ONE +
+				KEEP_BUCKETS - 1) / KEEP_BUCKETS);
+	t->keep_ppm = RTE_MAX(t->share_ppm, RTE_MIN(hi, UMB_SHARE_ONE));
+}
+
+static void
+keep_add(struct umb_session_table *t, const struct session *s)
+{
+	uint32_t b = keep_bucket(s->sample_ppm);
+
+	if (!s->sampled)
+		return;
+	t->live[b]++;
+	if (b > t->keep_top)
+		t->keep_top = b;
+}
+
+/* A flow leaves the table. */
+static void
+keep_remove(struct umb_session_table *t, const struct session *s)
+{
+	uint32_t b = keep_bucket(s->sample_ppm);
+
+	if (!s->sampled)
+		return;
+	if (--t->live[b] == 0 && b == t->keep_top)
+		keep_update(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -149,6 +219,8 @@ http_start(struct umb_session_table *t, struct umb_flow *f, struct session *s)
 			&f->key.addr[c], f->key.port[c],
 			&f->key.addr[sv], f->key.port[sv], !s->handshake_seen);
 	s->http_started = 1;
+	if (!s->sampled)  /* record_unsampled */
+		s->http.mirror_ended = UMB_OUTCOME_not_sampled;
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,16 +508,14 @@ session_finish(struct umb_session_table *t, struct umb_flow *f,
 	else if (s->peer != NULL && cause == FINISH_DROP)
 		mirror_abort(s, UMB_OUTCOME_incomplete, UMB_MIRROR_flushed,
 				t->now_us);
-	if (s->sampled) {
-		umb_tcp_stream_end(&t->tcp, &s->stream[0], t->now_us, f);
-		umb_tcp_stream_end(&t->tcp, &s->stream[1], t->now_us, f);
-		/* stream_end freed every chunk already */
-		if (s->http_started)
-			umb_http_conn_end(&s->http, t->now_us);
-		/* The client's last bytes may have been released just now. */
-		if (s->peer != NULL)
-			mirror_push(s, t->now_us);
-	}
+	umb_tcp_stream_end(&t->tcp, &s->stream[0], t->now_us, f);
+	umb_tcp_stream_end(&t->tcp, &s->stream[1], t->now_us, f);
+	/* stream_end freed every chunk already */
+	if (s->http_started)
+		umb_http_conn_end(&s->http, t->now_us);
+	/* The client's last bytes may have been released just now. */
+	if (s->peer != NULL)
+		mirror_push(s, t->now_us);
 	if (s->state != FLOW_CLOSED) {
 		s->state = FLOW_CLOSED;
 		s->closed_us = t->now_us;
@@ -457,12 +527,13 @@ session_end(struct umb_session_table *t, struct umb_flow *f, int ctr)
 {
 	session_finish(t, f, FINISH_DROP);
 	UMB_CTR_INC(t->ctr->flow, ctr);
+	keep_remove(t, flow_session(f));
 	umb_flow_remove(t->flows, f);
 }
 
 static struct umb_flow *
 session_create(struct umb_session_table *t, const struct umb_flow_key *k,
-		uint32_t hash)
+		uint32_t hash, uint32_t sample_ppm, int start)
 {
 	struct umb_flow *f = umb_flow_insert(t->flows, k, hash, t->now_us);
 	struct session *s;
@@ -488,7 +559,9 @@ session_create(struct umb_session_table *t, const struct umb_flow_key *k,
 	s->client = CLIENT_UNKNOWN;
 	umb_tcp_stream_init(&s->stream[0], 0);
 	umb_tcp_stream_init(&s->stream[1], 1);
-	s->sampled = umb_flow_sampled(umb_flow_sample_hash(k, t->seed), t->share_ppm);
+	s->sample_ppm = sample_ppm;
+	s->sampled = sample_ppm < (start ? t->share_ppm : t->pickup_ppm);
+	keep_add(t, s);
 	UMB_CTR_INC(t->ctr->flow, s->sampled ? UMB_FLOW_sampled : UMB_FLOW_not_sampled);
 	UMB_CTR_INC(t->ctr->flow, UMB_FLOW_created);
 	return f;
@@ -508,6 +581,7 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 	struct umb_flow_key k;
 	int sender = umb_flow_key_make(&k, pkt);
 	uint32_t hash = umb_flow_hash(&k);
+	uint32_t v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, t->seed));
 	uint8_t fl = pkt->tcp_flags;
 	int syn = (fl & (UMB_TCP_SYN | UMB_TCP_ACK)) == UMB_TCP_SYN;
 	int synack = (fl & (UMB_TCP_SYN | UMB_TCP_ACK)) == (UMB_TCP_SYN | UMB_TCP_ACK);
@@ -516,7 +590,12 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 
 	if (pkt->ts_us > t->now_us)
 		t->now_us = pkt->ts_us;
-
+	/* Not sampled and no entry possible: nothing to look up. */
+	if (v >= t->keep_ppm) {
+		if (syn)
+			UMB_CTR_INC(t->ctr->flow, UMB_FLOW_not_sampled);
+		return;
+	}
 	f = umb_flow_lookup(t->flows, &k, hash);
 	if (f != NULL) {
 		/* Past its timeout, a flow ends when touched, not only when the
@@ -544,6 +623,12 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		}
 	}
 	if (f == NULL) {
+		if (v >= (syn || synack ? t->share_ppm : t->pickup_ppm) &&
+				!t->record_unsampled) {
+			if (syn)
+				UMB_CTR_INC(t->ctr->flow, UMB_FLOW_not_sampled);
+			return;
+		}
 		if (!syn && !synack) {
 			if (pkt->payload_len == 0) {
 				UMB_CTR_INC(t->ctr->flow, UMB_FLOW_ignored_no_payload);
@@ -554,7 +639,7 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 				return;
 			}
 		}
-		f = session_create(t, &k, hash);
+		f = session_create(t, &k, hash, v, syn || synack);
 		if (f == NULL)
 			return;
 		if (!syn && !synack)
@@ -584,16 +669,6 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_no_syn);
 		}
 	}
-	if (!s->sampled) {
-		/* Not reassembled, but closed as soon as both sides said so, so
-		 * that unsampled flows do not hold table entries until idle. */
-		if (fl & UMB_TCP_FIN)
-			s->fin_seen |= (uint8_t)(1u << sender);
-		if ((fl & UMB_TCP_RST) || s->fin_seen == 3)
-			session_finish(t, f, FINISH_CLOSED);
-		return;
-	}
-
 	/* Exchange timings use the packet's own time; expiry uses the
 	 * table's clock (the latest time seen). */
 	umb_tcp_segment(&t->tcp, &s->stream[sender], pkt->seq, fl, payload,
@@ -636,6 +711,7 @@ expire_cb(void *arg, struct umb_flow *f)
 	}
 	session_finish(t, f, FINISH_DROP);
 	UMB_CTR_INC(t->ctr->flow, ctr);
+	keep_remove(t, s);
 	return 1; /* the scan removes it */
 }
 
@@ -748,9 +824,12 @@ umb_session_create(const struct umb_session_params *p,
 	t->ctr = ctrs;
 	t->idle_timeout_us = p->idle_timeout_us;
 	t->close_timeout_us = p->close_timeout_us;
-	t->share_ppm = p->share_ppm;
+	t->share_ppm = RTE_MIN(p->share_ppm, UMB_SHARE_ONE);
 	t->seed = p->seed;
 	t->midstream = p->midstream;
+	t->record_unsampled = p->record_unsampled;
+	t->pickup_ppm = t->share_ppm;
+	keep_update(t);
 
 	struct umb_flow_table_params fp = {
 		.name = p->name,
@@ -837,6 +916,14 @@ void
 umb_session_set_share(struct umb_session_table *t, uint32_t share_ppm)
 {
 	t->share_ppm = share_ppm > UMB_SHARE_ONE ? UMB_SHARE_ONE : share_ppm;
+	t->pickup_ppm = RTE_MIN(t->pickup_ppm, t->share_ppm);
+	keep_update(t);
+}
+
+uint32_t
+umb_session_keep_ppm(const struct umb_session_table *t)
+{
+	return t->keep_ppm;
 }
 
 uint64_t

@@ -79,6 +79,12 @@ struct umb_session_params {
 	uint64_t seed;             /**< sampling seed */
 	int midstream;             /**< follow flows picked up without a SYN */
 	/**
+	 * Unsampled flows are reassembled and parsed too, their records
+	 * written with outcome not_sampled (a production-side baseline of all
+	 * traffic). Off: they cost no table entry, no lookup.
+	 */
+	int record_unsampled;
+	/**
 	 * Mirroring: the shadow peer's context parameters (the session layer
 	 * fills tcp, sent, closed and ctr), NULL: no mirroring.
 	 */
@@ -130,8 +136,22 @@ void umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 /** End every flow (end of input, shutdown). */
 void umb_session_flush(struct umb_session_table *t, uint64_t now_us);
 
-/** Change the sampling share for flows created from now on. */
+/**
+ * Change the sampling share for flows that start from now on (SYN or
+ * SYN-ACK). Flows held keep their decision; a flow first seen mid-stream
+ * is picked only below the lowest share ever applied (it may have started
+ * under that share and been left out).
+ */
 void umb_session_set_share(struct umb_session_table *t, uint32_t share_ppm);
+
+/**
+ * Sample value (umb_flow_sample_ppm, with this table's seed) at and above
+ * which a segment cannot matter to this table: its flow is not sampled and
+ * holds no entry. At least the share; higher while flows picked under a
+ * higher share are still held. A receive stage may drop such segments
+ * before handing them over (they are counted there, not here).
+ */
+uint32_t umb_session_keep_ppm(const struct umb_session_table *t);
 
 /** Latest time seen by this table. */
 uint64_t umb_session_now(const struct umb_session_table *t);

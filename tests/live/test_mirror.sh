@@ -15,7 +15,8 @@
 #     connection, reaches the shadow) while production answers them all;
 #  4. production is untouched: every client request succeeds while umbra
 #     runs, once it has stopped, and across a kill -9;
-#  5. faults: 5% loss on the shadow link (all complete), the shadow
+#  5. faults: 5% loss on the shadow link (all complete), 20% of its frames
+#     reordered each way (all complete, bodies equal), the shadow
 #     unreachable (shadow_timeout, umbra keeps answering, then completes
 #     again), a route 3 s slower on the shadow (shadow ttfb), a route slower
 #     than the response timeout, a reset mid-response (shadow_reset), the
@@ -523,6 +524,18 @@ def t5run1(xf):
           "t5: 5%% loss on the shadow link: all %d exchanges complete, same body bytes" % len(xs),
           "%d bad: %s" % (len(bad), bad[:3]))
     shadow_matches("t5a", exp, "t5a")
+    exp = expect("t5r")
+    xs = lines(xf, "t5r")
+    basic("t5r", xs, exp)
+    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+           or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
+           or (not x["uri"].startswith("/api/")
+               and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
+    check(xs and not bad,
+          "t5r: reordering on the shadow link: all %d exchanges complete, same bodies "
+          "(hashes equal where the versions do not differ)" % len(xs),
+          "%d bad: %s" % (len(bad), bad[:3]))
+    shadow_matches("t5r", exp, "t5r")
 
 
 def t5run2(xf):
@@ -921,6 +934,23 @@ if start_umbra r1 "$W/conf1"; then
   wait_lines r1 t5a 24 45
   wait_no_shadow_conns 20
   lab loss 0 >>"$W/lab.out" 2>&1 || ko "lab loss 0" "$(tail -n 2 "$W/lab.out")"
+
+  # --- 5. reordering on the shadow link: a relay sends 20% of the frames
+  # each way after the next one (tests/lab/reorder.py)
+  lab reorder 20 >>"$W/lab.out" 2>&1 || ko "lab reorder 20" "$(tail -n 2 "$W/lab.out")"
+  for i in $(seq 1 8); do
+    creq t5r "r$i" "/same/t5r-s$i" "/big/300000?t5r-b$i" "/chunked/200000?t5r-c$i" \
+      "/api/items/t5r-$i"
+  done
+  wait_lines r1 t5r 32 45
+  wait_no_shadow_conns 20
+  lab reorder 0 >>"$W/lab.out" 2>&1 || ko "lab reorder 0" "$(tail -n 2 "$W/lab.out")"
+  read -r _ ab _ abs _ ba _ bas <"$LAB_DIR/reorder.stats" 2>/dev/null || ab=x
+  if [ "${abs:-0}" -gt 0 ] 2>/dev/null && [ "${bas:-0}" -gt 0 ]; then
+    ok "t5r: the relay reordered both ways ($abs of $ab frames toward the shadow, $bas of $ba back)"
+  else
+    ko "t5r: relay counters" "$(cat "$LAB_DIR/reorder.stats" 2>/dev/null)"
+  fi
 
   # --- 2. share 10% over 2000 connections, then 50% live
   set10=$(tel /umbra/share,10)

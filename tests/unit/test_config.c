@@ -227,6 +227,28 @@ full_lab_config_loads_as_written(void **state)
 	assert_int_equal(s->src_port_max, 30999);
 }
 
+/* Booleans: yes/no and their usual spellings, any case. */
+static void
+booleans_take_the_usual_spellings(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct { const char *v; int want; } cases[] = {
+		{ "yes", 1 }, { "YES", 1 }, { "true", 1 }, { "on", 1 }, { "1", 1 },
+		{ "no", 0 }, { "False", 0 }, { "off", 0 }, { "0", 0 },
+	};
+	char text[128];
+
+	write_file(fx, "tap.ini", lab_tap);
+	write_file(fx, "shadow.ini", lab_shadow);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[launch]\nports = tap.ini, shadow.ini\n"
+				"record_unsampled = %s\n", cases[i].v);
+		write_file(fx, "umbra.ini", text);
+		assert_int_equal(load(fx, "umbra.ini"), 0);
+		assert_int_equal(fx->conf.record_unsampled, cases[i].want);
+	}
+}
+
 static void
 absent_keys_take_their_defaults(void **state)
 {
@@ -243,6 +265,7 @@ absent_keys_take_their_defaults(void **state)
 	assert_int_equal(c->shadow_port, 0);
 	assert_int_equal(c->sample_share_ppm, 100000);
 	assert_int_equal(c->sample_seed, 0);
+	assert_int_equal(c->record_unsampled, 0);
 	assert_int_equal(c->nb_methods, 3);
 	assert_string_equal(c->methods[0], "GET");
 	assert_string_equal(c->methods[1], "HEAD");
@@ -296,7 +319,8 @@ dump_prints_the_effective_configuration(void **state)
 	umb_config_dump(&fx->conf, f);
 	assert_int_equal(fclose(f), 0);
 	snprintf(want, sizeof(want), "[launch]\nports = %s/tap.ini, %s/shadow.ini\n"
-			"sample_share = 0.0125\nsample_seed = 0\nmethods = GET,HEAD,OPTIONS\n"
+			"sample_share = 0.0125\nsample_seed = 0\nrecord_unsampled = no\n"
+			"methods = GET,HEAD,OPTIONS\n"
 			"max_sessions = 10000\nnew_sessions_per_sec = 1000\nsession_burst = 100\n"
 			"held_bytes_per_session = 1048576\nshadow_response_timeout = 0.25\n"
 			"shadow_idle_timeout = 30\nflow_idle_timeout = 120\nmax_flows = 65536\n",
@@ -582,6 +606,8 @@ static const struct error_case error_cases[] = {
 		"launch", "sample_share", "out of range [0, 100] percent" },
 	{ "share too precise", "umbra.ini", LAUNCH_HEAD "sample_share = 1.00001\n", -EINVAL,
 		3, "launch", "sample_share", "more than 4 decimals" },
+	{ "not a yes or no", "umbra.ini", LAUNCH_HEAD "record_unsampled = maybe\n", -EINVAL,
+		3, "launch", "record_unsampled", "'maybe' is not yes or no" },
 	{ "share in exponent form", "umbra.ini", LAUNCH_HEAD "sample_share = 1e1\n", -EINVAL,
 		3, "launch", "sample_share", "is not a number" },
 	{ "timeout below range", "umbra.ini", LAUNCH_HEAD "shadow_response_timeout = 0\n",
@@ -776,6 +802,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(full_lab_config_loads_as_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(absent_keys_take_their_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(booleans_take_the_usual_spellings, setup, teardown),
 		cmocka_unit_test_setup_teardown(dump_prints_the_effective_configuration, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(crlf_lines_and_no_final_newline_load, setup,

@@ -118,7 +118,7 @@ sampling_hash_is_uniform(void **state)
 		struct umb_flow_key k;
 
 		umb_flow_key_make(&k, &p);
-		count[(umb_flow_sample_hash(&k, 1) % UMB_SHARE_ONE) * BUCKETS / UMB_SHARE_ONE]++;
+		count[umb_flow_sample_ppm(umb_flow_sample_hash(&k, 1)) * BUCKETS / UMB_SHARE_ONE]++;
 	}
 	for (int b = 0; b < BUCKETS; b++) {
 		double d = count[b] - (double)N / BUCKETS;
@@ -127,6 +127,46 @@ sampling_hash_is_uniform(void **state)
 	}
 	/* 99 degrees of freedom: p = 0.001 critical value is about 148. */
 	assert_true(chi2 < 148.0);
+}
+
+/* Sampling is independent of the lcore a flow is sharded to: each of 2 and
+ * 3 lcores gets its share of sampled flows (5 sigma), and the table hash is
+ * the plain CRC32C of the key. */
+static void
+sampling_is_independent_of_the_shard(void **state)
+{
+	enum { N = 120000 };
+	const uint32_t share = 100000;
+
+	(void)state;
+	for (unsigned int nb = 2; nb <= 3; nb++) {
+		unsigned int flows[3] = { 0 }, picked[3] = { 0 };
+
+		for (int i = 0; i < N; i++) {
+			struct umb_pkt p = pkt4(0x0a000000 + (uint32_t)(i / 500),
+					(uint16_t)(20000 + i % 500), 0x0a0000fe, 80);
+			struct umb_flow_key k;
+			uint64_t w[5];
+			uint32_t h;
+			unsigned int sh;
+
+			umb_flow_key_make(&k, &p);
+			h = umb_flow_hash(&k);
+			memcpy(w, &k, sizeof(w));
+			assert_int_equal(h, rte_hash_crc(w, sizeof(w), 0x756d6272));
+			sh = umb_flow_shard(h, nb);
+			assert_true(sh < nb);
+			flows[sh]++;
+			picked[sh] += umb_flow_sampled(umb_flow_sample_hash(&k, 3), share);
+		}
+		for (unsigned int s = 0; s < nb; s++) {
+			double pr = share / (double)UMB_SHARE_ONE;
+			double mean = flows[s] * pr, sd = sqrt(flows[s] * pr * (1 - pr));
+
+			assert_true(fabs(flows[s] - (double)N / nb) < 5 * sqrt((double)N / nb));
+			assert_true(fabs(picked[s] - mean) <= 5 * sd);
+		}
+	}
 }
 
 /* Raising the share keeps every flow a lower share picked. */
@@ -302,6 +342,7 @@ main(void)
 		cmocka_unit_test(same_address_pair_different_ports),
 		cmocka_unit_test(sampling_fraction_is_binomial),
 		cmocka_unit_test(sampling_hash_is_uniform),
+		cmocka_unit_test(sampling_is_independent_of_the_shard),
 		cmocka_unit_test(sampling_is_monotone),
 		cmocka_unit_test(seed_changes_the_sample),
 		cmocka_unit_test(table_insert_lookup_remove),

@@ -40,7 +40,7 @@ collect(void *arg, struct umb_exchange *x)
 static int test_no;
 
 static struct fixture *
-fixture_new(uint32_t max_flows, uint32_t share_ppm)
+fixture_new_opts(uint32_t max_flows, uint32_t share_ppm, int record_unsampled)
 {
 	static struct fixture fxs[32];
 	struct fixture *fx = &fxs[test_no];
@@ -53,12 +53,19 @@ fixture_new(uint32_t max_flows, uint32_t share_ppm)
 		.reasm_chunks = 256, .stream_cap = 65536, .records = 128,
 		.idle_timeout_us = 60000000, .close_timeout_us = 1000000,
 		.share_ppm = share_ppm, .seed = 0, .midstream = 1,
+		.record_unsampled = record_unsampled,
 		.emit = collect, .emit_arg = fx,
 	};
 	fx->t = umb_session_create(&p, &fx->ctr);
 	assert_non_null(fx->t);
 	fx->now = 1700000000000000ULL;
 	return fx;
+}
+
+static struct fixture *
+fixture_new(uint32_t max_flows, uint32_t share_ppm)
+{
+	return fixture_new_opts(max_flows, share_ppm, 0);
 }
 
 static void
@@ -232,25 +239,98 @@ unsampled_flow_gives_nothing(void **state)
 	fixture_free(fx);
 }
 
-/* Unsampled flows are not reassembled, yet close with their FINs, so they
- * leave the table after the close timeout rather than the idle timeout. */
+/* Without record_unsampled, an unsampled flow holds no entry at all. */
 static void
-unsampled_flow_closes_on_fins(void **state)
+unsampled_flow_holds_no_entry(void **state)
 {
 	struct fixture *fx = fixture_new(64, 0);
 
 	(void)state;
+	assert_int_equal(umb_session_keep_ppm(fx->t), 0);
 	handshake(fx, 16);
 	seg(fx, 16, 0, PSH, REQ);
 	seg(fx, 16, 0, ACK | UMB_TCP_FIN, NULL);
-	umb_session_expire(fx->t, fx->now + 2000000, 1000);
-	assert_int_equal(umb_session_flows(fx->t), 1);   /* one FIN: still open */
-	seg(fx, 16, 1, ACK | UMB_TCP_FIN, NULL);
-	/* the expiry above moved the table's clock 2 s on: close happened then */
-	umb_session_expire(fx->t, fx->now + 2000000 + 1500000, 1000);
 	assert_int_equal(umb_session_flows(fx->t), 0);
-	assert_int_equal(fx->ctr.flow[UMB_FLOW_ended_closed], 1);
-	assert_int_equal(fx->ctr.flow[UMB_FLOW_ended_idle], 0);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_created], 0);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);  /* at its SYN */
+	fixture_free(fx);
+}
+
+/* The keep threshold is the share while no flow a higher share picked is
+ * held; lowering the share keeps such flows whole until they end. */
+static void
+lowering_the_share_keeps_picked_flows(void **state)
+{
+	struct fixture *fx = fixture_new(64, 100000);
+
+	(void)state;
+	assert_int_equal(umb_session_keep_ppm(fx->t), 100000);
+	umb_session_set_share(fx->t, UMB_SHARE_ONE);
+	handshake(fx, 17);
+	seg(fx, 17, 0, PSH, REQ);
+	umb_session_set_share(fx->t, 0);
+	assert_true(umb_session_keep_ppm(fx->t) > 0);
+	seg(fx, 17, 1, PSH, RESP);
+	seg(fx, 17, 0, ACK | UMB_TCP_FIN, NULL);
+	seg(fx, 17, 1, ACK | UMB_TCP_FIN, NULL);
+	assert_int_equal(fx->nb_rec, 1);
+	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_complete);
+	handshake(fx, 18);  /* under share 0: no entry */
+	seg(fx, 18, 0, PSH, REQ);
+	assert_int_equal(umb_session_flows(fx->t), 1);
+	umb_session_expire(fx->t, fx->now + 2000000, 1000);
+	assert_int_equal(umb_session_flows(fx->t), 0);
+	assert_int_equal(umb_session_keep_ppm(fx->t), 0);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_sampled], 1);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);
+	fixture_free(fx);
+}
+
+/* Raising the share picks new flows at their SYN, but not a flow already
+ * in flight that the lower share left out (seen again mid-stream). */
+static void
+raising_the_share_leaves_flows_in_flight_out(void **state)
+{
+	struct fixture *fx = fixture_new(64, 0);
+
+	(void)state;
+	handshake(fx, 20);
+	seg(fx, 20, 0, PSH, REQ);
+	umb_session_set_share(fx->t, UMB_SHARE_ONE);
+	seg(fx, 20, 1, PSH, RESP);
+	seg(fx, 20, 0, PSH, REQ);
+	seg(fx, 20, 1, PSH, RESP);
+	assert_int_equal(umb_session_flows(fx->t), 0);
+	handshake(fx, 21);   /* starts under the new share */
+	seg(fx, 21, 0, PSH, REQ);
+	seg(fx, 21, 1, PSH, RESP);
+	assert_int_equal(umb_session_flows(fx->t), 1);
+	umb_session_flush(fx->t, fx->now);
+	assert_int_equal(fx->nb_rec, 1);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_sampled], 1);
+	fixture_free(fx);
+}
+
+/* record_unsampled: unsampled flows are parsed, outcome not_sampled. */
+static void
+recorded_unsampled_flow_is_not_sampled(void **state)
+{
+	struct fixture *fx = fixture_new_opts(64, 0, 1);
+
+	(void)state;
+	assert_int_equal(umb_session_keep_ppm(fx->t), UMB_SHARE_ONE);
+	handshake(fx, 19);
+	seg(fx, 19, 0, PSH, REQ);
+	seg(fx, 19, 1, PSH, RESP);
+	seg(fx, 19, 0, ACK | UMB_TCP_FIN, NULL);
+	seg(fx, 19, 1, ACK | UMB_TCP_FIN, NULL);
+	assert_int_equal(fx->nb_rec, 1);
+	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_not_sampled);
+	assert_int_equal(fx->rec[0].status, 200);
+	assert_false(fx->rec[0].flags & UMB_X_MIRRORED);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);
+	assert_int_equal(fx->ctr.outcome[UMB_OUTCOME_not_sampled], 1);
 	fixture_free(fx);
 }
 
@@ -336,7 +416,10 @@ main(void)
 		cmocka_unit_test(synack_alone_names_the_client),
 		cmocka_unit_test(new_syn_after_close_is_a_new_connection),
 		cmocka_unit_test(unsampled_flow_gives_nothing),
-		cmocka_unit_test(unsampled_flow_closes_on_fins),
+		cmocka_unit_test(unsampled_flow_holds_no_entry),
+		cmocka_unit_test(lowering_the_share_keeps_picked_flows),
+		cmocka_unit_test(recorded_unsampled_flow_is_not_sampled),
+		cmocka_unit_test(raising_the_share_leaves_flows_in_flight_out),
 		cmocka_unit_test(idle_flow_ends_with_no_response),
 		cmocka_unit_test(full_table_evicts_and_emits),
 		cmocka_unit_test(server_reset_mid_response_is_incomplete),
