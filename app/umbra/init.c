@@ -19,6 +19,9 @@
 #define RX_DESC 1024
 #define PEER_POOL 8191      /* frames toward the shadow in flight */
 #define PEER_BUF_MBUFS 8192 /* send-buffer memcap per reassembly lcore (2 KiB each) */
+/* Received mbufs a reassembly lcore may hold by reference for the shadow:
+ * at most this, and at most a quarter of the packet pool over all lcores. */
+#define PEER_REF_MBUFS 8191u
 
 /* net_pcap hands over bare frames: the framing comes from the file. */
 static int
@@ -262,6 +265,7 @@ peer_params(const struct umb_app *app, unsigned int idx,
 	pp->max_conns = RTE_MAX(c->max_sessions / n, 1u);
 	pp->held_bytes = c->held_bytes_per_session;
 	pp->buf_mbufs = PEER_BUF_MBUFS;
+	pp->ref_mbufs = RTE_MIN(PEER_REF_MBUFS, app->opt.mbufs / (4 * n));
 	pp->new_per_sec = (double)c->new_sessions_per_sec / n;
 	pp->burst = RTE_MAX(c->session_burst / n, 1u);
 	pp->idle_timeout_us = c->shadow_idle_timeout_us;

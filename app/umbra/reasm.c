@@ -17,7 +17,7 @@
 UMB_CTR_GROUP_DEFINE(reasm, UMB_REASM_COUNTERS, UMB_REASM_CTR_MAX);
 
 #define EXPIRE_EVERY_US 10
-#define EXPIRE_VISIT 64
+#define EXPIRE_VISIT 16
 
 /* Session emit callback: stage a finished record. */
 void
@@ -126,7 +126,9 @@ handle_segment(struct umb_reasm_ctx *r, struct rte_mbuf *m)
 		payload = rte_pktmbuf_read(m, p->payload_off, p->payload_len,
 				r->scratch);
 	}
-	umb_session_packet(r->sessions, p, payload);
+	/* Contiguous payload: the shadow session may hold the mbuf itself. */
+	umb_session_packet_mbuf(r->sessions, p, payload,
+			payload != r->scratch ? m : NULL);
 }
 
 static unsigned int

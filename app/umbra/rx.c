@@ -109,12 +109,10 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 	}
 	/* The sampling decision, before any hand-off: a segment whose flow
 	 * no reassembly lcore can hold goes no further. */
-	struct umb_flow_key k;
 	unsigned int w;
 	uint32_t v, keep, hash;
 
-	umb_flow_key_make(&k, p);
-	hash = umb_flow_hash(&k);
+	hash = umb_flow_pkt_hash(p);
 	v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, app->opt.seed));
 	w = umb_flow_shard(hash, app->nb_reasm);
 	keep = RTE_MAX(__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE),

@@ -8,15 +8,17 @@
  * elsewhere, and the sampling decision taken at the client's SYN is the one
  * the server's packets see.
  */
+#include <stddef.h>
+
+#include <rte_byteorder.h>
+
 #include "umb_flow.h"
 
 UMB_CTR_GROUP_DEFINE(flow, UMB_FLOW_COUNTERS, UMB_FLOW_CTR_MAX);
 
-uint32_t
-umb_flow_pkt_hash(const struct umb_pkt *p)
-{
-	struct umb_flow_key k;
-
-	umb_flow_key_make(&k, p);
-	return umb_flow_hash(&k);
-}
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
+		"umb_flow_pkt_hash builds the key's last word little endian");
+_Static_assert(offsetof(struct umb_flow_key, port) == 32 &&
+		offsetof(struct umb_flow_key, af) == 36 &&
+		sizeof(struct umb_flow_key) == 40,
+		"umb_flow_pkt_hash follows the key layout");

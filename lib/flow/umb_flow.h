@@ -112,8 +112,35 @@ umb_flow_hash(const struct umb_flow_key *k)
 	return c;
 }
 
-/** Hash of a packet's flow without building the key in the caller. */
-uint32_t umb_flow_pkt_hash(const struct umb_pkt *p);
+/**
+ * umb_flow_hash() of @p p's key, computed from the packet's fields in
+ * registers: no key is stored and read back (a key built of 2- and 1-byte
+ * stores and read as 8-byte words costs a store-forwarding stall per word).
+ */
+static inline uint32_t
+umb_flow_pkt_hash(const struct umb_pkt *p)
+{
+	uint64_t s[2], d[2], w4;
+	const uint64_t *lo, *hi;
+	uint32_t c = 0x756d6272;
+	int le;
+
+	memcpy(s, p->src.b, sizeof(s));
+	memcpy(d, p->dst.b, sizeof(d));
+	le = s[0] != d[0] ? s[0] < d[0] : s[1] != d[1] ? s[1] < d[1] :
+		p->sport <= p->dport;
+	lo = le ? s : d;
+	hi = le ? d : s;
+	/* port[0], port[1], af, pad: the key's last word (little endian) */
+	w4 = le ? (uint64_t)p->sport | (uint64_t)p->dport << 16 :
+		(uint64_t)p->dport | (uint64_t)p->sport << 16;
+	w4 |= (uint64_t)p->af << 32;
+	c = rte_hash_crc_8byte(lo[0], c);
+	c = rte_hash_crc_8byte(lo[1], c);
+	c = rte_hash_crc_8byte(hi[0], c);
+	c = rte_hash_crc_8byte(hi[1], c);
+	return rte_hash_crc_8byte(w4, c);
+}
 
 /**
  * Reassembly lcore (of @p n) that owns a flow of table hash @p hash. Uses

@@ -739,6 +739,7 @@ umb_peer_ctx_free(struct umb_peer_ctx *c)
 		}
 	}
 	rte_mempool_free(c->buf_pool);
+	rte_mempool_free(c->ref_pool);
 	rte_free(c->conns);
 	rte_free(c->free_conns);
 	rte_free(c->port_conn);
@@ -842,14 +843,25 @@ umb_peer_ctx_create(const struct umb_peer_ctx_params *p)
 	snprintf(name, sizeof(name), "pb_%s", p->name);
 	c->buf_pool = rte_pktmbuf_pool_create(name, p->buf_mbufs,
 		p->buf_mbufs >= 1024 ? 64 : 0, 0, (uint16_t)room, sock);
-	if (c->buf_pool == NULL) {
+	if (c->buf_pool == NULL)
+		goto fail;
+	if (p->ref_mbufs > 0) {
+		/* No data room: an indirect mbuf only points at another's. */
+		snprintf(name, sizeof(name), "pr_%s", p->name);
+		c->ref_pool = rte_pktmbuf_pool_create(name, p->ref_mbufs,
+			p->ref_mbufs >= 1024 ? 64 : 0, 0, 0, sock);
+		if (c->ref_pool == NULL)
+			goto fail;
+	}
+	return c;
+fail:
+	{
 		int e = rte_errno;
 
 		umb_peer_ctx_free(c);
 		rte_errno = e != 0 ? e : ENOMEM;
-		return NULL;
 	}
-	return c;
+	return NULL;
 }
 
 void
@@ -967,6 +979,69 @@ umb_peer_open(struct umb_peer_ctx *c, void *owner, uint8_t af,
 	return 0;
 }
 
+/* May @p len more bytes be written? 0 yes, 1 nothing to do, or -errno. */
+static int
+write_check(struct umb_peer_conn *k, const void *p, uint32_t len)
+{
+	uint64_t held;
+
+	if (k == NULL || (p == NULL && len > 0))
+		return -EINVAL;
+	if (dead(k) || k->shut)
+		return -EPIPE;
+	if (len == 0)
+		return 1;
+	held = k->written - RTE_MIN(k->snd_una, k->written);
+	if (held + len > k->ctx->p.held_bytes) {
+		CTR_INC(k->ctx, held_over_cap);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/* Link the mbufs head..tail (bytes written..written+len) to the chain. */
+static void
+buf_link(struct umb_peer_conn *k, struct rte_mbuf *head, struct rte_mbuf *tail)
+{
+	if (k->buf_tail != NULL) {
+		k->buf_tail->next = head;
+	} else {
+		/* Empty chain: every byte before written is gone. */
+		k->buf_head = head;
+		k->buf_off = k->written;
+	}
+	k->buf_tail = tail;
+}
+
+int
+umb_peer_write_ref(struct umb_peer_conn *k, struct rte_mbuf *m,
+		const void *p, uint32_t len, uint64_t now_us)
+{
+	const uint8_t *b = p;
+	struct rte_mbuf *mi;
+	int rc = write_check(k, p, len);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (k->ctx->ref_pool == NULL || m == NULL || len > UINT16_MAX ||
+			b < rte_pktmbuf_mtod(m, const uint8_t *) ||
+			b + len > rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len)
+		return umb_peer_write(k, p, len, now_us);
+	mi = rte_pktmbuf_alloc(k->ctx->ref_pool);
+	if (mi == NULL) {
+		CTR_INC(k->ctx, ref_pool_empty);
+		return umb_peer_write(k, p, len, now_us);
+	}
+	rte_pktmbuf_attach(mi, m);
+	mi->data_off = (uint16_t)(b - (const uint8_t *)mi->buf_addr);
+	mi->data_len = (uint16_t)len;
+	mi->pkt_len = len;
+	buf_link(k, mi, mi);
+	k->written += len;
+	CTR_ADD(k->ctx, held_ref_bytes, len);
+	return 0;
+}
+
 int
 umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 		uint64_t now_us)
@@ -974,23 +1049,15 @@ umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 	struct umb_peer_ctx *c;
 	struct rte_mbuf *head = NULL, *tail = NULL;
 	const uint8_t *src = p;
-	uint64_t held;
 	uint32_t tail_room = 0, left;
+	int rc = write_check(k, p, len);
 
 	(void)now_us;
-	if (k == NULL || (p == NULL && len > 0))
-		return -EINVAL;
-	if (dead(k) || k->shut)
-		return -EPIPE;
-	if (len == 0)
-		return 0;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	c = k->ctx;
-	held = k->written - RTE_MIN(k->snd_una, k->written);
-	if (held + len > c->p.held_bytes) {
-		CTR_INC(c, held_over_cap);
-		return -ENOBUFS;
-	}
-	if (k->buf_tail != NULL)
+	/* Never into a reference: its room is the received frame's. */
+	if (k->buf_tail != NULL && RTE_MBUF_DIRECT(k->buf_tail))
 		tail_room = rte_pktmbuf_tailroom(k->buf_tail);
 	/* Take every new mbuf first: all or nothing. */
 	if (len > tail_room) {
@@ -1035,17 +1102,10 @@ umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 		src += n;
 		left -= n;
 	}
-	if (head != NULL) {
-		if (k->buf_tail != NULL) {
-			k->buf_tail->next = head;
-		} else {
-			/* Empty chain: every byte before written is gone. */
-			k->buf_head = head;
-			k->buf_off = k->written;
-		}
-		k->buf_tail = tail;
-	}
+	if (head != NULL)
+		buf_link(k, head, tail);
 	k->written += len;
+	CTR_ADD(c, held_copy_bytes, len);
 	return 0;
 }
 

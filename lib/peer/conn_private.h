@@ -84,6 +84,7 @@ struct umb_peer_ctx {
 	uint32_t nb_ports;
 	uint16_t first_port;
 	struct rte_mempool *buf_pool;
+	struct rte_mempool *ref_pool;   /* indirect mbufs: bytes held by reference */
 	uint8_t *scratch;
 	uint32_t scratch_len;
 	struct rte_ether_addr next_hop;

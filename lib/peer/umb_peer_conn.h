@@ -78,6 +78,9 @@ extern "C" {
 	X(rx_dup_acks, "duplicate ACKs received") \
 	X(held_over_cap, "writes refused: held bytes over the per-session cap") \
 	X(buf_pool_empty, "writes refused: send buffer pool empty") \
+	X(held_copy_bytes, "client bytes held as copies in the send buffer") \
+	X(held_ref_bytes, "client bytes held as references to the received mbufs (no copy)") \
+	X(ref_pool_empty, "writes copied instead of referenced: reference pool empty") \
 	X(tx_no_mac, "frames not sent: the shadow's MAC is not known") \
 	X(tx_no_mbuf, "frames not built: transmit pool empty") \
 	X(tx_build_error, "frames not built: builder error")
@@ -128,6 +131,13 @@ struct umb_peer_ctx_params {
 	uint32_t held_bytes;          /**< unacknowledged + unsent bytes per connection */
 	uint32_t buf_mbufs;           /**< send buffer pool (memcap of this context) */
 	uint16_t buf_data_room;       /**< data room of a buffer mbuf, 0: 2048 */
+	/**
+	 * Indirect mbufs for umb_peer_write_ref(): each holds one received
+	 * mbuf (and so one mbuf of the receive pool) until the shadow
+	 * acknowledges its bytes. Bounds what this context keeps of the
+	 * receive pool. 0: every write is a copy.
+	 */
+	uint32_t ref_mbufs;
 	double new_per_sec;           /**< token bucket refill rate, 0: unlimited */
 	uint32_t burst;               /**< token bucket depth */
 	/* timing */
@@ -210,6 +220,17 @@ int umb_peer_open(struct umb_peer_ctx *c, void *owner, uint8_t af,
  */
 int umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 		uint64_t now_us);
+
+/**
+ * umb_peer_write() without the copy: the @p len bytes at @p p lie in the
+ * data of @p m (one segment), and are held as a reference to it (an
+ * indirect mbuf of the context's reference pool; @p m's reference count
+ * goes up until the shadow acknowledges them). When the reference pool is
+ * empty or absent, or @p p is not in @p m, the bytes are copied
+ * (umb_peer_write). Same return values.
+ */
+int umb_peer_write_ref(struct umb_peer_conn *k, struct rte_mbuf *m,
+		const void *p, uint32_t len, uint64_t now_us);
 
 /** Offset of the next byte umb_peer_write() appends. */
 uint64_t umb_peer_written(const struct umb_peer_conn *k);

@@ -97,6 +97,10 @@ struct umb_session_table {
 	struct session_list mirrored;     /**< sessions with a shadow peer */
 	struct session *mcursor;          /**< response-timeout scan position */
 	struct session *dirty[DIRTY_MAX]; /**< touched inside a peer call */
+	/* the segment being handled, when its payload lies in an mbuf */
+	struct rte_mbuf *cur_m;
+	const uint8_t *cur_p;
+	uint32_t cur_len;
 	struct umb_http_mirror **mfree;   /**< free HTTP mirror storage (stack) */
 	uint32_t nb_mfree;
 	struct umb_http_mirror *mstore;   /**< one per possible shadow session */
@@ -415,9 +419,17 @@ static void
 mirror_client_data(struct session *s, const uint8_t *p, uint32_t len,
 		uint64_t now)
 {
+	struct umb_session_table *t = s->t;
+	int rc;
+
 	if (s->shut)
 		return;
-	if (umb_peer_write(s->peer, p, len, now) < 0) {
+	/* Straight from the segment in hand: hold it, do not copy. */
+	if (t->cur_m != NULL && p >= t->cur_p && p + len <= t->cur_p + t->cur_len)
+		rc = umb_peer_write_ref(s->peer, t->cur_m, p, len, now);
+	else
+		rc = umb_peer_write(s->peer, p, len, now);
+	if (rc < 0) {
 		mirror_abort(s, UMB_OUTCOME_capped, UMB_MIRROR_held_over_cap, now);
 		return;
 	}
@@ -575,12 +587,23 @@ both_closed(const struct session *s)
 }
 
 void
+umb_session_packet_mbuf(struct umb_session_table *t, const struct umb_pkt *pkt,
+		const uint8_t *payload, struct rte_mbuf *m)
+{
+	t->cur_m = payload != NULL ? m : NULL;
+	t->cur_p = payload;
+	t->cur_len = pkt->payload_len;
+	umb_session_packet(t, pkt, payload);
+	t->cur_m = NULL;
+}
+
+void
 umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		const uint8_t *payload)
 {
 	struct umb_flow_key k;
 	int sender = umb_flow_key_make(&k, pkt);
-	uint32_t hash = umb_flow_hash(&k);
+	uint32_t hash = umb_flow_pkt_hash(pkt);
 	uint32_t v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, t->seed));
 	uint8_t fl = pkt->tcp_flags;
 	int syn = (fl & (UMB_TCP_SYN | UMB_TCP_ACK)) == UMB_TCP_SYN;

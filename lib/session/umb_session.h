@@ -113,6 +113,17 @@ void umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		const uint8_t *payload);
 
 /**
+ * umb_session_packet() with the segment's mbuf @p m, whose data holds
+ * @p payload: client bytes written to a shadow session straight from this
+ * segment are then held as references to @p m (umb_peer_write_ref), not
+ * copied. @p m must stay unmodified; the caller frees it as usual (the
+ * references keep it until the shadow acknowledges the bytes).
+ */
+void umb_session_packet_mbuf(struct umb_session_table *t,
+		const struct umb_pkt *pkt, const uint8_t *payload,
+		struct rte_mbuf *m);
+
+/**
  * Handle one TCP segment received from the shadow (its destination port is
  * in this table's SNAT class). No-op without mirroring.
  */

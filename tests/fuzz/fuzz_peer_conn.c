@@ -10,6 +10,10 @@
  * window, options, payload of a pattern or of the input), 5 write, 6
  * release, 7 shutdown, 8 abort, 9 time passes and timers run, 10 open a
  * connection in an empty slot, 11 the next hop MAC disappears or returns.
+ * A write (op 5) whose third argument byte is odd goes by reference: the
+ * bytes are put in a "received" mbuf (rxp) handed to umb_peer_write_ref,
+ * which the fuzzer then frees as reassembly does (a reference pool of 4
+ * indirect mbufs, so it also runs dry and falls back to copies).
  *
  * Checked, aborting on violation: every frame decodes as TCP from umbra's
  * address and a port of the class, with right checksums; a data segment
@@ -18,7 +22,8 @@
  * comes once per connection; the connection count matches; acked and sent
  * offsets never move back and never pass what was written; input returns
  * 0 or -ENOENT and counts each segment once; at the end (every connection
- * aborted) every mbuf and chunk is back in its pool.
+ * aborted) every mbuf (received ones and references too) and chunk is
+ * back in its pool.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -52,6 +57,8 @@
 #define SHADOW_PORT 8080
 
 static struct rte_mempool *txp;
+static struct rte_mempool *rxp;   /* "received" frames written by reference */
+#define RX_POOL 64
 static struct rte_mempool *chunks;
 
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -327,9 +334,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	txp = rte_pktmbuf_pool_create("fz_pc_tx", TX_POOL, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	rxp = rte_pktmbuf_pool_create("fz_pc_rx", RX_POOL, 0, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	chunks = umb_tcp_chunk_pool_create("fz_pc_chunks", CHUNKS,
 		SOCKET_ID_ANY);
-	if (txp == NULL || chunks == NULL)
+	if (txp == NULL || rxp == NULL || chunks == NULL)
 		abort();
 	return 0;
 }
@@ -376,6 +385,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t sz)
 	P.held_bytes = (d[0] & 4) ? 3000 : STREAM_MAX;
 	P.buf_mbufs = (d[0] & 8) ? 8 : 128;
 	P.buf_data_room = (d[0] & 8) ? 256 : 0;
+	P.ref_mbufs = 4;
 	P.new_per_sec = 20;
 	P.burst = 4;
 	P.idle_timeout_us = 30000000;
@@ -418,7 +428,22 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t sz)
 					wbuf[j] = pattern(s->written + j);
 				if (s->written + n > STREAM_MAX)
 					n = 0;
-				rc = umb_peer_write(s->k, wbuf, n, now);
+				if ((a[2] & 1) && n > 0 && n <= 1500) {
+					/* by reference, from a received frame */
+					struct rte_mbuf *m = rte_pktmbuf_alloc(rxp);
+					uint8_t *f;
+
+					check(m != NULL);
+					f = (uint8_t *)rte_pktmbuf_append(m,
+						(uint16_t)(n + 60));
+					check(f != NULL);
+					memset(f, 0xa5, 60);
+					memcpy(f + 60, wbuf, n);
+					rc = umb_peer_write_ref(s->k, m, f + 60, n, now);
+					rte_pktmbuf_free(m);
+				} else {
+					rc = umb_peer_write(s->k, wbuf, n, now);
+				}
 				check(rc == 0 || rc == -ENOBUFS ||
 					(rc == -EPIPE && (s->shut || s->closed)));
 				if (rc == 0) {
@@ -502,8 +527,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t sz)
 		ctr[UMB_PEER_CONN_closed_retries]);
 	/* Every send buffer mbuf is back before the context goes. */
 	check(rte_mempool_avail_count(bp) == P.buf_mbufs);
+	check(rte_mempool_avail_count(rte_mempool_lookup("pr_fz")) == P.ref_mbufs);
 	umb_peer_ctx_free(c);
 	check(rte_mempool_avail_count(txp) == TX_POOL);
+	check(rte_mempool_avail_count(rxp) == RX_POOL);
 	check(rte_mempool_avail_count(chunks) == CHUNKS);
 	return 0;
 }

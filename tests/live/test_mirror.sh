@@ -22,7 +22,9 @@
 #     than the response timeout, a reset mid-response (shadow_reset), the
 #     shadow refusing connections (shadow_reset);
 #  6. 50 requests on one connection, 5 MB and chunked 3 MB responses, a
-#     suppressed 3 MB POST.
+#     suppressed 3 MB POST;
+#  7. IPv6 clients, mirrored over IPv6 (umbra answers the shadow's neighbour
+#     solicitations and resolves it).
 # After each run: SIGINT stops umbra with exit 0 and "accounting: ok", no
 # sanitizer report, the tap port sent nothing, and the shadow holds no
 # connection from umbra (every session ended in FIN or RST).
@@ -75,7 +77,7 @@ if ! lab up >>"$W/lab.out" 2>&1; then
   ko "lab up" "$(tail -n 5 "$W/lab.out")"; finish
 fi
 eval "$("$ROOT/scripts/lab" env)"
-export W SHADOW_LOG PROD_LOG UMBRA_SHADOW_IP  # for ana.py
+export W SHADOW_LOG PROD_LOG UMBRA_SHADOW_IP UMBRA_SHADOW_IP6  # for ana.py
 P=$PROD_IP
 CLIENT=(timeout 60 ip netns exec "$CLIENT_NS")
 
@@ -246,6 +248,7 @@ import collections, json, math, os, re, sys
 W = os.environ["W"]
 SHADOW_LOG, PROD_LOG = os.environ["SHADOW_LOG"], os.environ["PROD_LOG"]
 UMBRA_IP = os.environ["UMBRA_SHADOW_IP"]
+UMBRA_IP6 = os.environ["UMBRA_SHADOW_IP6"]
 LOG_RE = re.compile(r'^(\S+) - - \[[^\]]*\] "(\S+) (\S+)[^"]*" (\d+) (\d+) \S+ "(.*)"$')
 
 
@@ -353,7 +356,7 @@ def binom(k, n, p):
         k, n, mean, 5 * sd)
 
 
-def shadow_matches(test, exp_allowed, tag):
+def shadow_matches(test, exp_allowed, tag, umbra_ip=UMBRA_IP):
     sh = access(SHADOW_LOG, tag)
     got = collections.Counter((m, u) for _, m, u, _ in sh)
     want = collections.Counter((m, u) for _, m, u, _ in exp_allowed)
@@ -363,8 +366,8 @@ def shadow_matches(test, exp_allowed, tag):
           "missing %s; unexpected %s" % (list((want - got).elements())[:5],
                                          list((got - want).elements())[:5]))
     addrs = sorted({a for a, _, _, _ in sh})
-    check(all(a == UMBRA_IP for a in addrs),
-          "%s: the shadow sees umbra's address %s" % (test, UMBRA_IP),
+    check(all(a == umbra_ip for a in addrs),
+          "%s: the shadow sees umbra's address %s" % (test, umbra_ip),
           "addresses %s" % addrs)
 
 
@@ -629,6 +632,23 @@ def t2(xf):
               x.get("outcome") for x in xc)), bad[:3]))
 
 
+def t7(xf):
+    """IPv6 clients: mirrored over IPv6 to the shadow's IPv6 address."""
+    exp = expect("t7")
+    xs = lines(xf, "t7")
+    basic("t7", xs, exp)
+    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+           or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
+           or (not x["uri"].startswith("/api/")
+               and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
+    check(xs and not bad,
+          "t7: IPv6 clients: all %d exchanges complete over IPv6, same bodies" % len(xs),
+          "%d bad: %s" % (len(bad), bad[:3]))
+    v6 = [short(x) for x in xs if not (x.get("client") or "").startswith("[fd77::10]:")]
+    check(xs and not v6, "t7: the lines name the IPv6 client", "%s" % v6[:3])
+    shadow_matches("t7", exp, "t7", UMBRA_IP6)
+
+
 def unmirrored(xf):
     """Lines of flows umbra did not mirror carry no shadow_* key; lines of
     mirrored flows carry all five."""
@@ -847,7 +867,8 @@ o = {k: v for k, v in s.get("outcome", {}).items() if v}
 m = {k: v for k, v in s.get("mirror", {}).items() if v}
 p = {k: s.get("peer", {}).get(k, 0) for k in ("opened", "established", "closed_clean",
      "closed_shadow_rst", "closed_abort", "closed_idle", "closed_retries",
-     "rto_retransmits", "fast_retransmits", "rx_no_conn", "tx_no_mac")}
+     "rto_retransmits", "fast_retransmits", "rx_no_conn", "tx_no_mac",
+     "held_ref_bytes", "held_copy_bytes", "ref_pool_empty")}
 ports = ["%s: %s" % (q.get("name"), {k: q.get(k) for k in ("ipackets", "imissed", "ierrors", "rx_nombuf")})
          for q in s.get("ports", [])]
 gaps = {k: v for k, v in s.get("tcp", {}).items() if v and ("gap" in k or "hole" in k)}
@@ -914,6 +935,12 @@ if start_umbra r1 "$W/conf1"; then
   pconn t6 bigs "GET:/big/5000000?t6-big" "GET:/chunked/3000000?t6-chunked" "GET:/same/t6-after"
   pconn t6 post "POST:/api/items/t6-post:3145728"
   wait_lines r1 t6 94 30
+
+  # --- 7. IPv6 clients: the shadow is reached over IPv6 (neighbour
+  # discovery both ways on the shadow link)
+  P="[$PROD_IP6]" creq t7 v1 "/same/t7-1"
+  P="[$PROD_IP6]" creq t7 v2 "/api/items/t7-2" "/big/200000?t7-3" "/chunked/100000?t7-4"
+  wait_lines r1 t7 4 20
 
   # --- 5. a route 3 s slower on the shadow only
   creq t5c l1 "/lag/3000?t5c-1"
@@ -984,9 +1011,19 @@ if start_umbra r1 "$W/conf1"; then
 
   client_bad_check "t4: every client request succeeded while umbra ran (run 1)"
   stop_umbra
+  # Client bytes go to the shadow as references to the received mbufs.
+  held=$("$PY" -c 'import json, sys; p = json.load(open(sys.argv[1]))["peer"]
+print(p["held_ref_bytes"], p["held_copy_bytes"])' "$W/r1.s.json" 2>/dev/null)
+  read -r href hcopy <<<"${held:-0 0}"
+  if [ "${href:-0}" -gt 0 ] && [ "$href" -gt "$((hcopy * 4))" ] 2>/dev/null; then
+    ok "r1: client bytes held for the shadow by reference, not copied ($href bytes; $hcopy copied)"
+  else
+    ko "r1: held by reference" "held_ref_bytes ${href:-?} held_copy_bytes ${hcopy:-?}"
+  fi
   ana t1 "$W/r1.x.jsonl"
   ana t3 "$W/r1.x.jsonl"
   ana t6 "$W/r1.x.jsonl"
+  ana t7 "$W/r1.x.jsonl"
   ana t5run1 "$W/r1.x.jsonl"
   ana t2 "$W/r1.x.jsonl"
   ana unmirrored "$W/r1.x.jsonl"

@@ -751,6 +751,91 @@ held_cap_and_buffer_pool(void **state)
 	drop_frames();
 }
 
+/* A "received frame" of txp: 54 header bytes, @p n pattern bytes of stream
+ * offset @p base, 20 trailer bytes 0xee. */
+static struct rte_mbuf *
+rx_frame(uint32_t base, uint32_t n)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(txp);
+	uint8_t *d;
+
+	assert_non_null(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(54 + n + 20));
+	assert_non_null(d);
+	memset(d, 0x45, 54);
+	fill(d + 54, n, base);
+	memset(d + 54 + n, 0xee, 20);
+	return m;
+}
+
+/*
+ * Bytes written by reference: the received mbuf is held (its reference
+ * count), not copied; a copy appended after a reference never writes into
+ * the referenced frame; frames carry the bytes across reference/copy
+ * boundaries; over the reference pool a write is a copy; the ACK gives
+ * every received mbuf back.
+ */
+static void
+write_by_reference(void **state)
+{
+	struct rte_mbuf *m0, *m1, *m2;
+	struct rte_mempool *refp;
+	struct umb_pkt p;
+	const uint8_t *t0;
+
+	(void)state;
+	P.ref_mbufs = 2;
+	mk();
+	refp = rte_mempool_lookup("pr_tpc");
+	assert_non_null(refp);
+	estab(1, 9, 1460, 7, 0, 1460, 7, 65535, 0);
+	pop_handshake_ack(1, 9);
+	m0 = rx_frame(0, 1000);
+	m1 = rx_frame(1200, 1000);
+	m2 = rx_frame(2200, 1000);
+	assert_int_equal(umb_peer_write_ref(cur, m0,
+		rte_pktmbuf_mtod_offset(m0, uint8_t *, 54), 1000, 1), 0);
+	assert_int_equal(rte_mbuf_refcnt_read(m0), 2);
+	fill(wbuf, 200, 1000);
+	assert_int_equal(umb_peer_write(cur, wbuf, 200, 1), 0);
+	t0 = rte_pktmbuf_mtod_offset(m0, const uint8_t *, 54 + 1000);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(t0[i], 0xee);
+	assert_int_equal(umb_peer_write_ref(cur, m1,
+		rte_pktmbuf_mtod_offset(m1, uint8_t *, 54), 1000, 1), 0);
+	assert_int_equal(umb_peer_write_ref(cur, m2,
+		rte_pktmbuf_mtod_offset(m2, uint8_t *, 54), 1000, 1), 0);
+	assert_int_equal(rte_mbuf_refcnt_read(m1), 2);
+	assert_int_equal(rte_mbuf_refcnt_read(m2), 1);   /* copied */
+	assert_int_equal(ctr[UMB_PEER_CONN_ref_pool_empty], 1);
+	assert_int_equal(ctr[UMB_PEER_CONN_held_ref_bytes], 2000);
+	assert_int_equal(ctr[UMB_PEER_CONN_held_copy_bytes], 1200);
+	assert_int_equal(rte_mempool_avail_count(refp), 0);
+	/* A pointer outside the mbuf's data is copied, not referenced. */
+	fill(wbuf, 10, 3200);
+	assert_int_equal(umb_peer_write_ref(cur, m2, wbuf, 10, 1), 0);
+	assert_int_equal(ctr[UMB_PEER_CONN_held_copy_bytes], 1210);
+	/* The caller frees its frames as reassembly does: the peer's
+	 * references keep m0 and m1. */
+	rte_pktmbuf_free(m0);
+	rte_pktmbuf_free(m1);
+	rte_pktmbuf_free(m2);
+	umb_peer_release(cur, 3210, 2);
+	p = pop();
+	check_data(&p, 1, 0, 1460);
+	p = pop();
+	check_data(&p, 1, 1460, 1460);
+	p = pop();
+	check_data(&p, 1, 2920, 290);
+	no_frame();
+	assert_int_equal(rx_seg(SG(.seq = 10, .ack = 2 + 3210, .flags = A,
+		.win = 65535), 3), 0);
+	assert_int_equal(umb_peer_acked(cur), 3210);
+	assert_int_equal(rte_mempool_avail_count(refp), 2);
+	drop_frames();
+	/* teardown: every txp mbuf (the frames too) is back */
+}
+
 static void
 ack_frees_and_sent_offsets(void **state)
 {
@@ -1640,6 +1725,7 @@ main(void)
 		T(cwnd_initial_and_slow_start),
 		T(release_limit),
 		T(held_cap_and_buffer_pool),
+		T(write_by_reference),
 		T(ack_frees_and_sent_offsets),
 		T(delayed_ack),
 		T(immediate_ack_two_segments),
