@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The README's first command: scripts/quickstart (a dark launch in the lab)
+# runs and its report holds what it promises: every client request answered,
+# mirrored pairs compared, the allowlist at work, the accounting ok; and
+# --offline runs the bundled captures.
+# usage: tests/live/test_quickstart.sh  (prints 'N passed, N failed[, N skipped]')
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+pass=0 fail=0
+ok() { echo "ok $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
+  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+W=$(mktemp -d /tmp/umb-quick.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+UMB_OUT=$W/live timeout 300 "$ROOT/scripts/quickstart" --requests 90 >"$W/live.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then ok "quickstart exits 0"; else ko "quickstart" "exit $rc: $(tail -n 5 "$W/live.out")"; fi
+r=$W/live.out
+if grep -qE '^production: 90 client requests answered .*, 0 connection errors$' "$r"; then
+  ok "every client request answered by production"
+else
+  ko "production" "$(grep '^production' "$r")"
+fi
+if grep -qE '^exchanges seen: 90; mirrored to the shadow: 90;' "$r"; then
+  ok "90 exchanges, all mirrored (share 100%)"
+else
+  ko "exchanges" "$(grep '^exchanges' "$r")"
+fi
+pairs=$(sed -nE 's/^complete pairs: ([0-9]+);.*/\1/p' "$r")
+sup=$(sed -nE 's/^outcomes: .*suppressed ([0-9]+).*/\1/p' "$r")
+if [ "${pairs:-0}" -gt 30 ] && [ "${sup:-0}" -gt 0 ] &&
+  grep -qE '^GET +/same +[0-9]+ +[0-9]+ ' "$r" &&
+  grep -qE 'requests not on the method allowlist \(POST\)' "$r"; then
+  ok "report: $pairs complete pairs compared, $sup suppressed by the allowlist"
+else
+  ko "report" "$(sed -n '/=== umbra/,$p' "$r" | head -n 20 | tr '\n' ';')"
+fi
+if awk '$1 == "GET" && $2 == "/same" { exit !($3 == $4 && $3 > 0) }' "$r"; then
+  ok "/same: every pair has the same body"
+else
+  ko "/same" "$(grep -E '^GET +/same' "$r")"
+fi
+if grep -q '^accounting (every request ended in one outcome): ok$' "$r"; then
+  ok "accounting ok"
+else
+  ko "accounting" "$(grep '^accounting' "$r")"
+fi
+if ! ip netns list 2>/dev/null | grep -q '^umb-'; then
+  ok "the lab is down afterwards"
+else
+  ko "lab left" "$(ip netns list | grep '^umb-' | tr '\n' ' ')"
+fi
+UMB_OUT=$W/off timeout 300 "$ROOT/scripts/quickstart" --offline >"$W/off.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -qE '^\.\.\. [0-9]+ exchanges in all$' "$W/off.out"; then
+  ok "quickstart --offline: $(tail -n 1 "$W/off.out")"
+else
+  ko "quickstart --offline" "exit $rc: $(tail -n 3 "$W/off.out")"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
