@@ -371,6 +371,25 @@ def shadow_matches(test, exp_allowed, tag, umbra_ip=UMBRA_IP):
           "addresses %s" % addrs)
 
 
+def all_complete_same_bodies(test, xf, what, umbra_ip=UMBRA_IP):
+    """Every line of TEST complete on both sides with the same body (the
+    hash too, except /api where the versions differ); the shadow's log
+    holds exactly those requests, from umbra's address."""
+    exp = expect(test)
+    xs = lines(xf, test)
+    basic(test, xs, exp)
+    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+           or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
+           or (not x["uri"].startswith("/api/")
+               and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
+    check(xs and not bad,
+          "%s: %s: all %d exchanges complete, same bodies "
+          "(hashes equal where the versions do not differ)" % (test, what, len(xs)),
+          "%d bad: %s" % (len(bad), bad[:3]))
+    shadow_matches(test, exp, test, umbra_ip)
+    return xs
+
+
 def t1(xf):
     exp = expect("t1")
     xs = lines(xf, "t1")
@@ -527,18 +546,7 @@ def t5run1(xf):
           "t5: 5%% loss on the shadow link: all %d exchanges complete, same body bytes" % len(xs),
           "%d bad: %s" % (len(bad), bad[:3]))
     shadow_matches("t5a", exp, "t5a")
-    exp = expect("t5r")
-    xs = lines(xf, "t5r")
-    basic("t5r", xs, exp)
-    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
-           or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
-           or (not x["uri"].startswith("/api/")
-               and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
-    check(xs and not bad,
-          "t5r: reordering on the shadow link: all %d exchanges complete, same bodies "
-          "(hashes equal where the versions do not differ)" % len(xs),
-          "%d bad: %s" % (len(bad), bad[:3]))
-    shadow_matches("t5r", exp, "t5r")
+    all_complete_same_bodies("t5r", xf, "reordering on the shadow link")
 
 
 def t5run2(xf):
@@ -634,19 +642,9 @@ def t2(xf):
 
 def t7(xf):
     """IPv6 clients: mirrored over IPv6 to the shadow's IPv6 address."""
-    exp = expect("t7")
-    xs = lines(xf, "t7")
-    basic("t7", xs, exp)
-    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
-           or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
-           or (not x["uri"].startswith("/api/")
-               and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
-    check(xs and not bad,
-          "t7: IPv6 clients: all %d exchanges complete over IPv6, same bodies" % len(xs),
-          "%d bad: %s" % (len(bad), bad[:3]))
+    xs = all_complete_same_bodies("t7", xf, "IPv6 clients, mirrored over IPv6", UMBRA_IP6)
     v6 = [short(x) for x in xs if not (x.get("client") or "").startswith("[fd77::10]:")]
     check(xs and not v6, "t7: the lines name the IPv6 client", "%s" % v6[:3])
-    shadow_matches("t7", exp, "t7", UMBRA_IP6)
 
 
 def unmirrored(xf):

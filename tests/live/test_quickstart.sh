@@ -10,6 +10,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 pass=0 fail=0
 ok() { echo "ok $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+# line_check NAME REGEX: a line of the report ($r) matches, or say which did not
+line_check() {
+  if grep -qE "$2" "$r"; then ok "$1"; else ko "$1" "$(grep -E "^${2:1:12}" "$r" | head -n 2)"; fi
+}
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
   echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
@@ -20,16 +24,9 @@ UMB_OUT=$W/live timeout 300 "$ROOT/scripts/quickstart" --requests 90 >"$W/live.o
 rc=$?
 if [ $rc -eq 0 ]; then ok "quickstart exits 0"; else ko "quickstart" "exit $rc: $(tail -n 5 "$W/live.out")"; fi
 r=$W/live.out
-if grep -qE '^production: 90 client requests answered .*, 0 connection errors$' "$r"; then
-  ok "every client request answered by production"
-else
-  ko "production" "$(grep '^production' "$r")"
-fi
-if grep -qE '^exchanges seen: 90; mirrored to the shadow: 90;' "$r"; then
-  ok "90 exchanges, all mirrored (share 100%)"
-else
-  ko "exchanges" "$(grep '^exchanges' "$r")"
-fi
+line_check "every client request answered by production" \
+  '^production: 90 client requests answered .*, 0 connection errors$'
+line_check "90 exchanges, all mirrored (share 100%)" '^exchanges seen: 90; mirrored to the shadow: 90;'
 pairs=$(sed -nE 's/^complete pairs: ([0-9]+);.*/\1/p' "$r")
 sup=$(sed -nE 's/^outcomes: .*suppressed ([0-9]+).*/\1/p' "$r")
 if [ "${pairs:-0}" -gt 30 ] && [ "${sup:-0}" -gt 0 ] &&
@@ -44,11 +41,7 @@ if awk '$1 == "GET" && $2 == "/same" { exit !($3 == $4 && $3 > 0) }' "$r"; then
 else
   ko "/same" "$(grep -E '^GET +/same' "$r")"
 fi
-if grep -q '^accounting (every request ended in one outcome): ok$' "$r"; then
-  ok "accounting ok"
-else
-  ko "accounting" "$(grep '^accounting' "$r")"
-fi
+line_check "accounting ok" '^accounting \(every request ended in one outcome\): ok$'
 if ! ip netns list 2>/dev/null | grep -q '^umb-'; then
   ok "the lab is down afterwards"
 else
