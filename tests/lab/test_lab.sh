@@ -11,6 +11,8 @@
 #    on umb-tap;
 #  - the shadow answers "version 2" from its own namespace, and /reset
 #    resets mid-response there only; both access logs record requests;
+#  - reordering on the shadow link (reorder N: a relay in place of the
+#    bridge, nothing lost, frames swapped; reorder 0 gives the bridge back);
 #  - loss on the shadow link: a stand-in for umbra on umb-sh0 (AF_PACKET,
 #    answers ARP and echo for 10.88.0.1) loses nothing at 0% and about
 #    half of the round trips at 30% each way;
@@ -454,6 +456,33 @@ if [ "$out" = "sent 50 received 50" ] && ! has_rule numgen; then
 	ok "loss 0: rule gone, no loss"
 else
 	ko "loss 0" "$out; $(ip netns exec umb-wire nft list ruleset 2>&1)"
+fi
+# --- reordering on the shadow link (tests/lab/reorder.py in place of the bridge)
+lab reorder 50 >"$W/reorder.out" 2>&1
+rc=$?
+st=$(lab status 2>&1)
+if [ $rc = 0 ] && [ -z "$(ip -n umb-wire link show master umb-shw 2>/dev/null)" ] &&
+	grep -qE '^shadow link reorder +50%$' <<<"$st"; then
+	ok "reorder 50: the relay replaces the bridge (status says 50%)"
+else
+	ko "reorder 50" "exit $rc: $(cat "$W/reorder.out"); $(grep reorder <<<"$st"); ports: $(ip -n umb-wire link show master umb-shw 2>&1 | head -n 2)"
+fi
+# Back-to-back echoes, so that a held frame has a next one to swap with.
+out=$(insh "$PY" "$HERE/l2peer.py" ping "$UMBRA_SHADOW_IP" 200 0 2>&1)
+lab reorder 0 >/dev/null 2>&1
+read -r _ ab _ abs _ ba _ bas <"/tmp/umb-lab/reorder.stats" 2>/dev/null || ab=x
+if [ "$out" = "sent 200 received 200" ] && [ "${bas:-0}" -gt 0 ] 2>/dev/null; then
+	ok "reorder 50: nothing lost, frames swapped ($bas of $ba toward umbra, $abs of $ab back)"
+else
+	ko "reorder 50 traffic" "$out; $(cat /tmp/umb-lab/reorder.stats 2>/dev/null)"
+fi
+out=$(ping_shadow 50)
+if [ "$out" = "sent 50 received 50" ] &&
+	[ "$(ip -n umb-wire link show master umb-shw | grep -c '^[0-9]')" = 2 ] &&
+	! pgrep -f "reorder.py --pidfile" >/dev/null; then
+	ok "reorder 0: relay gone, both ports back on the bridge, no loss"
+else
+	ko "reorder 0" "$out; $(ip -n umb-wire link show master umb-shw 2>&1 | head -n 4)"
 fi
 stop_bg "$peer"
 lab up --shadow-loss 20 >"$W/up-loss.out" 2>&1
