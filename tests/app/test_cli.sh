@@ -6,6 +6,8 @@
 #  - the "[EAL args] -- [options]" form works;
 #  - several --pcap files at once add up;
 #  - SIGINT mid-run stops cleanly with the summary;
+#  - share 0 follows nothing; --record-unsampled records it all as
+#    not_sampled;
 #  - bad input (missing file, bad option value, non-capture file) is a
 #    clear error, not a crash.
 # usage: tests/app/test_cli.sh UMBRA   (prints 'N passed, N failed')
@@ -129,6 +131,35 @@ for l in sys.stdin:
   ok "live port (EAL --vdev) until SIGINT: same exchanges as offline, own clock"
 else
   ko "live port" "exit $rc: $(tail -n 3 "$W/live.out"); $(wc -l <"$W/live.jsonl" 2>/dev/null) lines"
+fi
+
+# Sampling: share 0 follows nothing (segments dropped on arrival); with
+# --record-unsampled every exchange is there again, outcome not_sampled.
+timeout 120 "$UMBRA" --pcap "$PCAP" --sample-share 0 --exchanges "$W/s0.jsonl" \
+  --summary-json "$W/s0.json" >"$W/s0.out" 2>&1; rc=$?
+timeout 120 "$UMBRA" --pcap "$PCAP" --sample-share 0 --record-unsampled \
+  --exchanges "$W/rec.jsonl" >"$W/rec.out" 2>&1; rc2=$?
+got=$(python3 - "$W/s0.jsonl" "$W/s0.json" "$W/rec.jsonl" "$W/one.jsonl" <<'PY' 2>&1
+import json, sys
+s0 = [l for l in open(sys.argv[1])]
+summ = json.load(open(sys.argv[2]))
+rec = [json.loads(l) for l in open(sys.argv[3])]
+one = [json.loads(l) for l in open(sys.argv[4])]
+key = lambda r: (r["client"], r["uri"], r["status"], r.get("resp_body_hash"))
+ok = (not s0 and summ["rx"]["unsampled"] == summ["rx"]["packets"]
+      and summ["flow"]["created"] == 0 and summ["flow"]["not_sampled"] > 0
+      and len(rec) == len(one) > 0
+      and all(r["outcome"] == "not_sampled" for r in rec)
+      and sorted(map(key, rec)) == sorted(map(key, one)))
+print("ok" if ok else "s0 %d lines, rx %s, flow %s; rec %d lines (%s), one %d"
+      % (len(s0), summ["rx"], summ["flow"], len(rec),
+         sorted({r["outcome"] for r in rec}), len(one)))
+PY
+)
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$got" = ok ]; then
+  ok "share 0: nothing followed; --record-unsampled: every exchange, outcome not_sampled"
+else
+  ko "share 0 / --record-unsampled" "exit $rc/$rc2: $got"
 fi
 
 "$UMBRA" --pcap "$W/does-not-exist.pcap" >"$W/e1.out" 2>&1; rc=$?
