@@ -402,6 +402,8 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		.close_timeout_us = o->close_timeout_us,
 		.share_ppm = o->share_ppm,
 		.seed = o->seed,
+		.id_first = idx + 1,
+		.id_step = app->nb_reasm,
 		.midstream = o->midstream,
 		.record_unsampled = o->record_unsampled,
 		.emit = umb_reasm_stage_record,
@@ -413,7 +415,11 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 	};
 	r->sessions = umb_session_create(&sp, &r->sctr);
 	if (r->sessions == NULL) {
-		fprintf(stderr, "session table %u: %s\n", idx, rte_strerror(rte_errno));
+		fprintf(stderr, "session table %u: %s%s\n", idx, rte_strerror(rte_errno),
+				rte_errno == ENOMEM ? " (every reassembly lcore has its own "
+				"flow table, reassembly memcap, records and shadow buffers: "
+				"give EAL more memory (-m) or lower --max-flows / "
+				"--reasm-memcap-mb / --records)" : "");
 		return -rte_errno;
 	}
 	r->keep_ppm = umb_session_keep_ppm(r->sessions);

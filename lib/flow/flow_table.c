@@ -23,7 +23,8 @@ struct umb_flow_table {
 	struct rte_hash *h;
 	uint8_t *entries;      /**< max_flows entries of entry_size */
 	uint32_t *dense;       /**< positions in use, count of them, any order */
-	uint64_t next_id;
+	uint64_t next_id;      /**< id of the next flow */
+	uint64_t id_step;
 	uint32_t entry_size;
 	uint32_t max_flows;
 	uint32_t count;
@@ -71,6 +72,8 @@ umb_flow_table_create(const struct umb_flow_table_params *p)
 		return NULL;
 	}
 	t->entry_size = RTE_ALIGN_CEIL(sizeof(struct umb_flow) + p->data_size, 64);
+	t->next_id = p->id_first != 0 ? p->id_first : 1;
+	t->id_step = p->id_step != 0 ? p->id_step : 1;
 	t->max_flows = p->max_flows;
 	t->entries = rte_zmalloc_socket("umb_flow_entries",
 			(size_t)t->entry_size * p->max_flows, RTE_CACHE_LINE_SIZE,
@@ -154,7 +157,8 @@ umb_flow_insert(struct umb_flow_table *t, const struct umb_flow_key *k,
 	f->pos = pos;
 	f->first_us = now_us;
 	f->last_us = now_us;
-	f->id = ++t->next_id;
+	f->id = t->next_id;
+	t->next_id += t->id_step;
 	f->dense = t->count;
 	t->dense[t->count++] = (uint32_t)pos;
 	return f;

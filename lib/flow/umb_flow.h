@@ -209,7 +209,7 @@ struct umb_flow {
 	struct umb_flow_key key;
 	uint64_t first_us;   /**< time of the first packet */
 	uint64_t last_us;    /**< time of the last packet */
-	uint64_t id;         /**< unique per table: creation counter */
+	uint64_t id;         /**< id_first + k * id_step, k the creation count */
 	uint32_t hash;
 	int32_t pos;         /**< position in the table, -1 when free */
 	uint32_t dense;      /**< index in the table's list of flows in use */
@@ -224,6 +224,12 @@ struct umb_flow_table_params {
 	uint32_t max_flows;   /**< flow cap (>= 8) */
 	uint32_t data_size;   /**< bytes of caller data per flow */
 	int socket_id;
+	/**
+	 * Flow ids are id_first, id_first + id_step, ... (0, 0: 1, 2, ...):
+	 * tables of several lcores with the same step and different firsts
+	 * never give the same id.
+	 */
+	uint64_t id_first, id_step;
 };
 
 /** Create a table. NULL with rte_errno (EINVAL, ENOMEM, EEXIST) on failure. */

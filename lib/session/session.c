@@ -859,6 +859,8 @@ umb_session_create(const struct umb_session_params *p,
 		.max_flows = p->max_flows,
 		.data_size = sizeof(struct session),
 		.socket_id = p->socket_id,
+		.id_first = p->id_first,
+		.id_step = p->id_step,
 	};
 	t->flows = umb_flow_table_create(&fp);
 	if (t->flows == NULL)

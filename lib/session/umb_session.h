@@ -77,6 +77,9 @@ struct umb_session_params {
 	uint64_t close_timeout_us; /**< time a closed flow is kept to absorb stragglers */
 	uint32_t share_ppm;        /**< sampling share, UMB_SHARE_ONE = all */
 	uint64_t seed;             /**< sampling seed */
+	/** Flow ids of this table: id_first + k * id_step (0, 0: 1, 2, ...);
+	 * the reassembly lcore i of n uses i + 1, n so ids are unique. */
+	uint64_t id_first, id_step;
 	int midstream;             /**< follow flows picked up without a SYN */
 	/**
 	 * Unsampled flows are reassembled and parsed too, their records

@@ -251,6 +251,31 @@ key_n(uint32_t n)
 	return k;
 }
 
+/* Flow ids: id_first + k * id_step, so tables of several lcores never
+ * share one; the default is 1, 2, 3... */
+static void
+flow_ids_follow_first_and_step(void **state)
+{
+	struct umb_flow_table_params tp = { .name = "t_ids", .max_flows = 16,
+		.data_size = 8, .socket_id = 0, .id_first = 2, .id_step = 3 };
+	struct umb_flow_table_params td = { .name = "t_idd", .max_flows = 16,
+		.data_size = 8, .socket_id = 0 };
+	struct umb_flow_table *t = umb_flow_table_create(&tp);
+	struct umb_flow_table *d = umb_flow_table_create(&td);
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(d);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct umb_flow_key k = key_n(i);
+
+		assert_int_equal(umb_flow_insert(t, &k, umb_flow_hash(&k), 0)->id, 2 + 3 * i);
+		assert_int_equal(umb_flow_insert(d, &k, umb_flow_hash(&k), 0)->id, 1 + i);
+	}
+	umb_flow_table_free(t);
+	umb_flow_table_free(d);
+}
+
 static void
 table_insert_lookup_remove(void **state)
 {
@@ -377,6 +402,7 @@ main(void)
 		cmocka_unit_test(sampling_is_monotone),
 		cmocka_unit_test(seed_changes_the_sample),
 		cmocka_unit_test(table_insert_lookup_remove),
+		cmocka_unit_test(flow_ids_follow_first_and_step),
 		cmocka_unit_test(evict_candidate_is_old),
 		cmocka_unit_test(scan_is_bounded_and_resumes),
 		cmocka_unit_test(bad_params_are_refused),
