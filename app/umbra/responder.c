@@ -24,6 +24,7 @@
 
 #include "umb_packet.h"
 #include "umb_peer.h"
+#include "umb_tcp.h"
 #include "responder.h"
 
 UMB_CTR_GROUP_DEFINE(responder, UMB_RESPONDER_COUNTERS, UMB_RESPONDER_CTR_MAX);
@@ -81,12 +82,6 @@ struct answer {
 	unsigned int max_out;
 	unsigned int n;
 };
-
-static inline int
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
 
 struct umb_responder *
 umb_responder_create(const struct umb_responder_params *p, int socket_id)
@@ -287,7 +282,7 @@ answer_data(struct umb_responder *r, struct answer *a,
 		s->fin_sent = 0;
 	}
 	/* Umbra's stream: which bytes are new. */
-	if (seq_lt(s->rcv_nxt, pkt->seq) ||
+	if (umb_seq_lt(s->rcv_nxt, pkt->seq) ||
 			s->rcv_nxt - pkt->seq > SEQ_SANE) {
 		s->rcv_nxt = pkt->seq;   /* a hole, or another stream: resync */
 		s->match = 0;
@@ -308,14 +303,14 @@ answer_data(struct umb_responder *r, struct answer *a,
 		CTR_INC(r, old_data);
 
 	/* Our stream: umbra has acknowledged up to una. */
-	if (seq_lt(s->snd_nxt, una) || s->snd_nxt - una > SEQ_SANE) {
+	if (umb_seq_lt(s->snd_nxt, una) || s->snd_nxt - una > SEQ_SANE) {
 		s->snd_nxt = una;
 		s->fin_sent = 0;
 	}
 	data_end = s->snd_nxt - s->fin_sent;
 
 	/* Umbra re-sent what we had: rebuild what it lacks of ours. */
-	if (old && seq_lt(una, data_end) && a->n + reserve < a->max_out) {
+	if (old && umb_seq_lt(una, data_end) && a->n + reserve < a->max_out) {
 		uint32_t off = (una - (isn_of(tag) + 1)) % RESP_LEN;
 		uint32_t k = RTE_MIN(data_end - una, RESP_MAX_PAYLOAD);
 		uint8_t fl = UMB_TCP_ACK | UMB_TCP_PSH;

@@ -109,15 +109,11 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 	}
 	/* The sampling decision, before any hand-off: a segment whose flow
 	 * no reassembly lcore can hold goes no further. */
-	unsigned int w;
-	uint32_t v, keep, hash;
+	uint32_t hash = umb_flow_pkt_hash(p);
+	uint32_t v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, app->opt.seed));
+	unsigned int w = umb_flow_shard(hash, app->nb_reasm);
 
-	hash = umb_flow_pkt_hash(p);
-	v = umb_flow_sample_ppm(umb_flow_sample_hash_of(hash, app->opt.seed));
-	w = umb_flow_shard(hash, app->nb_reasm);
-	keep = RTE_MAX(__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE),
-			__atomic_load_n(&app->reasm[w]->keep_ppm, __ATOMIC_ACQUIRE));
-	if (v >= keep) {
+	if (v >= rx->keep[w]) {
 		UMB_CTR_INC(rx->ctr, UMB_RX_unsampled);
 		if ((p->tcp_flags & (UMB_TCP_SYN | UMB_TCP_ACK)) == UMB_TCP_SYN)
 			UMB_CTR_INC(rx->flow, UMB_FLOW_not_sampled);
@@ -128,6 +124,23 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 	rx->pend[w][rx->nb_pend[w]++] = m;
 	if (rx->nb_pend[w] >= UMB_BURST)
 		flush_pending(rx, w);
+}
+
+/*
+ * Each reassembly lcore's threshold for this poll: the share asked for or
+ * the one it published, whichever is higher. A lcore publishes a higher
+ * one before it creates a flow under a raised share, and lowers it only
+ * once no flow above is held, so a stale value only lets more through.
+ */
+static void
+load_keep(struct umb_rx_ctx *rx)
+{
+	struct umb_app *app = rx->app;
+	uint32_t share = __atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE);
+
+	for (unsigned int w = 0; w < app->nb_reasm; w++)
+		rx->keep[w] = RTE_MAX(share, __atomic_load_n(&app->reasm[w]->keep_ppm,
+				__ATOMIC_ACQUIRE));
 }
 
 /* A port that answered nothing: at the end of its file after a few polls. */
@@ -233,6 +246,7 @@ rx_poll(void *arg)
 		__atomic_store_n(&rx->done, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
+	load_keep(rx);
 	if (app->opt.backpressure && app->nb_ports > 1)
 		return rx_poll_merge(rx);
 

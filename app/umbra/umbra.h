@@ -160,6 +160,7 @@ struct umb_rx_ctx {
 	uint64_t ctr[UMB_RX_CTR_MAX];
 	uint64_t decode[UMB_DECODE_MAX];
 	uint64_t flow[UMB_FLOW_CTR_MAX];  /**< not_sampled: flows dropped here */
+	uint32_t keep[UMB_MAX_REASM];     /**< sampling thresholds, read once per poll */
 	struct rte_mbuf *pend[UMB_MAX_REASM][UMB_BURST]; /**< not yet enqueued */
 	uint16_t nb_pend[UMB_MAX_REASM];
 	uint8_t hdr_scratch[256];

@@ -93,6 +93,18 @@ umb_flow_key_make(struct umb_flow_key *k, const struct umb_pkt *p)
 	return sender;
 }
 
+/* CRC32C of the key's five 64-bit words, as rte_hash_crc(key, 40, seed). */
+static inline uint32_t
+umb_flow_crc_(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1, uint64_t w4)
+{
+	uint32_t c = rte_hash_crc_8byte(a0, 0x756d6272);
+
+	c = rte_hash_crc_8byte(a1, c);
+	c = rte_hash_crc_8byte(b0, c);
+	c = rte_hash_crc_8byte(b1, c);
+	return rte_hash_crc_8byte(w4, c);
+}
+
 /**
  * Table hash of a key (CRC32C); equal for both directions by construction.
  * The same value as rte_hash_crc(k, 40, seed), but reading the key through
@@ -103,13 +115,10 @@ static inline uint32_t
 umb_flow_hash(const struct umb_flow_key *k)
 {
 	uint64_t w[5];
-	uint32_t c = 0x756d6272;
 
 	RTE_BUILD_BUG_ON(sizeof(*k) != sizeof(w));
 	memcpy(w, k, sizeof(w));
-	for (unsigned int i = 0; i < 5; i++)
-		c = rte_hash_crc_8byte(w[i], c);
-	return c;
+	return umb_flow_crc_(w[0], w[1], w[2], w[3], w[4]);
 }
 
 /**
@@ -122,24 +131,18 @@ umb_flow_pkt_hash(const struct umb_pkt *p)
 {
 	uint64_t s[2], d[2], w4;
 	const uint64_t *lo, *hi;
-	uint32_t c = 0x756d6272;
 	int le;
 
 	memcpy(s, p->src.b, sizeof(s));
 	memcpy(d, p->dst.b, sizeof(d));
-	le = s[0] != d[0] ? s[0] < d[0] : s[1] != d[1] ? s[1] < d[1] :
-		p->sport <= p->dport;
+	le = umb_flow_endpoint_le_(&p->src, p->sport, &p->dst, p->dport);
 	lo = le ? s : d;
 	hi = le ? d : s;
 	/* port[0], port[1], af, pad: the key's last word (little endian) */
 	w4 = le ? (uint64_t)p->sport | (uint64_t)p->dport << 16 :
 		(uint64_t)p->dport | (uint64_t)p->sport << 16;
 	w4 |= (uint64_t)p->af << 32;
-	c = rte_hash_crc_8byte(lo[0], c);
-	c = rte_hash_crc_8byte(lo[1], c);
-	c = rte_hash_crc_8byte(hi[0], c);
-	c = rte_hash_crc_8byte(hi[1], c);
-	return rte_hash_crc_8byte(w4, c);
+	return umb_flow_crc_(lo[0], lo[1], hi[0], hi[1], w4);
 }
 
 /**

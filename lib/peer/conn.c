@@ -614,8 +614,8 @@ input_ack(struct umb_peer_conn *k, const struct umb_pkt *pkt, uint64_t now)
 		pc_buf_trim_head(k, RTE_MIN(una, end));
 	}
 	/* Window update (RFC 9293 3.10.7.4). */
-	if (seq_lt(k->wl1, pkt->seq) ||
-			(k->wl1 == pkt->seq && seq_le(k->wl2, pkt->ack))) {
+	if (umb_seq_lt(k->wl1, pkt->seq) ||
+			(k->wl1 == pkt->seq && umb_seq_le(k->wl2, pkt->ack))) {
 		k->snd_wnd = (uint32_t)RTE_MIN(wnd, (uint64_t)UINT32_MAX);
 		k->wl1 = pkt->seq;
 		k->wl2 = pkt->ack;
@@ -659,8 +659,8 @@ input_established(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 		return;
 	/* RFC 7323 4.3: TS.Recent from segments covering Last.ACK.sent. */
 	if (k->ts_on && (pkt->opt_flags & UMB_OPT_TS) && rel <= 0 &&
-			end_rel >= 0 && seq_le(pkt->seq, k->last_ack_sent) &&
-			seq_le(k->ts_recent, pkt->tsval))
+			end_rel >= 0 && umb_seq_le(pkt->seq, k->last_ack_sent) &&
+			umb_seq_le(k->ts_recent, pkt->tsval))
 		k->ts_recent = pkt->tsval;
 	if (!input_ack(k, pkt, now) || dead(k))
 		return;
@@ -1013,6 +1013,9 @@ buf_link(struct umb_peer_conn *k, struct rte_mbuf *head, struct rte_mbuf *tail)
 	k->buf_tail = tail;
 }
 
+static int write_copy(struct umb_peer_conn *k, const uint8_t *src,
+		uint32_t len);
+
 int
 umb_peer_write_ref(struct umb_peer_conn *k, struct rte_mbuf *m,
 		const void *p, uint32_t len, uint64_t now_us)
@@ -1021,16 +1024,17 @@ umb_peer_write_ref(struct umb_peer_conn *k, struct rte_mbuf *m,
 	struct rte_mbuf *mi;
 	int rc = write_check(k, p, len);
 
+	(void)now_us;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (k->ctx->ref_pool == NULL || m == NULL || len > UINT16_MAX ||
 			b < rte_pktmbuf_mtod(m, const uint8_t *) ||
 			b + len > rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len)
-		return umb_peer_write(k, p, len, now_us);
+		return write_copy(k, b, len);
 	mi = rte_pktmbuf_alloc(k->ctx->ref_pool);
 	if (mi == NULL) {
 		CTR_INC(k->ctx, ref_pool_empty);
-		return umb_peer_write(k, p, len, now_us);
+		return write_copy(k, b, len);
 	}
 	rte_pktmbuf_attach(mi, m);
 	mi->data_off = (uint16_t)(b - (const uint8_t *)mi->buf_addr);
@@ -1046,16 +1050,22 @@ int
 umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
 		uint64_t now_us)
 {
-	struct umb_peer_ctx *c;
-	struct rte_mbuf *head = NULL, *tail = NULL;
-	const uint8_t *src = p;
-	uint32_t tail_room = 0, left;
 	int rc = write_check(k, p, len);
 
 	(void)now_us;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	c = k->ctx;
+	return write_copy(k, p, len);
+}
+
+/* Append @p len (> 0, checked) bytes as copies: all or nothing. */
+static int
+write_copy(struct umb_peer_conn *k, const uint8_t *src, uint32_t len)
+{
+	struct umb_peer_ctx *c = k->ctx;
+	struct rte_mbuf *head = NULL, *tail = NULL;
+	uint32_t tail_room = 0, left;
+
 	/* Never into a reference: its room is the received frame's. */
 	if (k->buf_tail != NULL && RTE_MBUF_DIRECT(k->buf_tail))
 		tail_room = rte_pktmbuf_tailroom(k->buf_tail);

@@ -98,18 +98,6 @@ struct umb_peer_ctx {
 
 /* ---- helpers ---- */
 
-static inline bool
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool
-seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
 static inline uint32_t
 seq_of(const struct umb_peer_conn *k, uint64_t off)
 {
@@ -142,7 +130,7 @@ ts_clock(struct umb_peer_ctx *c, uint64_t now)
 {
 	uint32_t t = (uint32_t)(now / US_PER_MS);
 
-	if (seq_lt(t, c->ts_last))
+	if (umb_seq_lt(t, c->ts_last))
 		t = c->ts_last;
 	c->ts_last = t;
 	return t;

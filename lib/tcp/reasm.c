@@ -67,18 +67,6 @@ struct umb_tcp_chunk {
 #define CTR_INC(ctx, n) UMB_CTR_INC((ctx)->ctr, UMB_TCP_##n)
 #define CTR_ADD(ctx, n, v) UMB_CTR_ADD((ctx)->ctr, UMB_TCP_##n, (v))
 
-static inline bool
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool
-seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
 /* ---- sink ---- */
 
 static inline void
@@ -200,7 +188,7 @@ ooo_flush(const struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 	struct umb_tcp_chunk *c;
 	bool conflict = false;
 
-	while ((c = s->ooo) != NULL && seq_le(c->seq, s->next_seq)) {
+	while ((c = s->ooo) != NULL && umb_seq_le(c->seq, s->next_seq)) {
 		uint32_t skip = s->next_seq - c->seq;
 
 		if (seg_p != NULL && skip > 0) {
@@ -398,14 +386,14 @@ ooo_trim_fin(const struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s)
 	while ((c = *pp) != NULL) {
 		uint32_t keep;
 
-		if (seq_le(c->seq + c->len, s->fin_seq)) {
+		if (umb_seq_le(c->seq + c->len, s->fin_seq)) {
 			tail = c;
 			nb++;
 			pp = &c->next;
 			continue;
 		}
 		cut = true;
-		keep = seq_lt(c->seq, s->fin_seq) ? s->fin_seq - c->seq : 0;
+		keep = umb_seq_lt(c->seq, s->fin_seq) ? s->fin_seq - c->seq : 0;
 		s->ooo_bytes -= c->len - keep;
 		if (keep > 0) {
 			c->len = keep;
@@ -432,9 +420,9 @@ static inline bool
 acked_covers(const struct umb_tcp_stream *s, uint32_t seq)
 {
 	return (s->flags & UMB_TCP_S_ACKED) &&
-		seq_lt(s->next_seq, s->acked) &&
+		umb_seq_lt(s->next_seq, s->acked) &&
 		s->acked - s->next_seq <= UMB_TCP_MAX_WINDOW &&
-		seq_le(seq, s->acked);
+		umb_seq_le(seq, s->acked);
 }
 
 /*
@@ -445,11 +433,11 @@ static void
 skip_to(const struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 		uint32_t target, enum umb_tcp_ctr why, uint64_t ts, void *arg)
 {
-	while (seq_lt(s->next_seq, target)) {
+	while (umb_seq_lt(s->next_seq, target)) {
 		struct umb_tcp_chunk *c = s->ooo;
 		uint32_t to = target;
 
-		if (c != NULL && seq_lt(c->seq, target))
+		if (c != NULL && umb_seq_lt(c->seq, target))
 			to = c->seq;
 		skip_hole(ctx, s, to, why, ts, arg);
 		ooo_flush(ctx, s, ts, arg, 0, NULL, 0);
@@ -482,7 +470,7 @@ record_fin(const struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 		uint32_t fin_seq)
 {
 	/* A FIN before bytes already delivered cannot be the real one. */
-	if ((s->flags & UMB_TCP_S_FIN) || seq_lt(fin_seq, s->next_seq))
+	if ((s->flags & UMB_TCP_S_FIN) || umb_seq_lt(fin_seq, s->next_seq))
 		return;
 	s->fin_seq = fin_seq;
 	s->flags |= UMB_TCP_S_FIN;
@@ -642,9 +630,9 @@ umb_tcp_segment(struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 		record_fin(ctx, s, dseq + len);
 	}
 	if ((s->flags & UMB_TCP_S_FIN) && len > 0 &&
-			seq_lt(s->fin_seq, dseq + len)) {
+			umb_seq_lt(s->fin_seq, dseq + len)) {
 		CTR_INC(ctx, drop_after_fin);
-		len = seq_lt(dseq, s->fin_seq) ? s->fin_seq - dseq : 0;
+		len = umb_seq_lt(dseq, s->fin_seq) ? s->fin_seq - dseq : 0;
 	}
 	if (len > 0)
 		segment_data(ctx, s, dseq, p, len, ts_us, arg);
@@ -663,7 +651,7 @@ umb_tcp_ack(struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 	if ((s->flags & UMB_TCP_S_STARTED) &&
 			(int32_t)(ack - s->next_seq) > (int32_t)UMB_TCP_MAX_WINDOW)
 		return;
-	if (!(s->flags & UMB_TCP_S_ACKED) || seq_lt(s->acked, ack)) {
+	if (!(s->flags & UMB_TCP_S_ACKED) || umb_seq_lt(s->acked, ack)) {
 		s->acked = ack;
 		s->flags |= UMB_TCP_S_ACKED;
 	}
@@ -681,7 +669,7 @@ umb_tcp_ack(struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 	}
 	/* Only a hole before the FIN is missing data, not its own slot. */
 	if (s->ooo == NULL && (s->flags & UMB_TCP_S_FIN) &&
-			seq_lt(s->next_seq, s->fin_seq) &&
+			umb_seq_lt(s->next_seq, s->fin_seq) &&
 			acked_covers(s, s->fin_seq))
 		skip_hole(ctx, s, s->fin_seq, UMB_TCP_gap_acked, ts_us, arg);
 	check_eof(ctx, s, ts_us, arg);
@@ -704,7 +692,7 @@ umb_tcp_stream_end(struct umb_tcp_ctx *ctx, struct umb_tcp_stream *s,
 				arg);
 			ooo_flush(ctx, s, ts_us, arg, 0, NULL, 0);
 		}
-		if ((s->flags & UMB_TCP_S_FIN) && seq_lt(s->next_seq, s->fin_seq))
+		if ((s->flags & UMB_TCP_S_FIN) && umb_seq_lt(s->next_seq, s->fin_seq))
 			skip_hole(ctx, s, s->fin_seq, UMB_TCP_gap_at_end, ts_us,
 				arg);
 	}
@@ -736,10 +724,10 @@ umb_tcp_queue_check(const struct umb_tcp_stream *s)
 		if (rel == 0 || rel + c->len > (1u << 31) || rel + c->len < rel)
 			return -3;
 		if (last != NULL &&
-				seq_lt(c->seq, last->seq + last->len))
+				umb_seq_lt(c->seq, last->seq + last->len))
 			return -4;
 		if ((s->flags & UMB_TCP_S_FIN) &&
-				seq_lt(s->fin_seq, c->seq + c->len))
+				umb_seq_lt(s->fin_seq, c->seq + c->len))
 			return -5;
 		bytes += c->len;
 		last = c;

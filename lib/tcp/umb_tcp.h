@@ -29,6 +29,20 @@
 extern "C" {
 #endif
 
+/** Sequence number order (RFC 9293 modular comparison): a before b. */
+static inline int
+umb_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/** a before or equal to b, modulo 2^32. */
+static inline int
+umb_seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
 #define UMB_TCP_COUNTERS(X) \
 	X(segments, "segments handed to reassembly") \
 	X(in_order, "segments delivered in order without queueing") \
