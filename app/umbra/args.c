@@ -21,7 +21,7 @@ enum {
 	OPT_MAX_FLOWS, OPT_REASM_MEMCAP, OPT_STREAM_CAP, OPT_RECORDS, OPT_MBUFS,
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
 	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG, OPT_RESPONDER, OPT_DURATION,
-	OPT_RECORD_UNSAMPLED,
+	OPT_RECORD_UNSAMPLED, OPT_COMPARE, OPT_COMPARE_BODY_MAX, OPT_COMPARE_MEMCAP,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +46,9 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "bench-responder", no_argument, NULL, OPT_RESPONDER },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "compare-body-max", required_argument, NULL, OPT_COMPARE_BODY_MAX },
+	{ "compare-memcap-mb", required_argument, NULL, OPT_COMPARE_MEMCAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -65,7 +68,12 @@ umb_args_usage(const char *prog)
 "                         Linux SLL/SLL2, raw IP) through net_pcap; repeatable\n"
 "  --exchanges FILE       write one JSON line per HTTP request ('-' = stdout)\n"
 "  --summary-json FILE    write every counter as JSON at exit\n"
-"  --roles SPEC           lcore map, e.g. 0:rx+reasm+export or 0:rx+export,1:reasm\n"
+"  --roles SPEC           lcore map, e.g. 0:rx+reasm+compare+export or\n"
+"                         0:rx+export,1:reasm+compare (without compare, it joins\n"
+"                         the first reasm lcore)\n"
+"  --compare FILE         compare rules (docs/compare.md); default: built-in rules\n"
+"  --compare-body-max N   body bytes kept per answer for comparing (default 1048576)\n"
+"  --compare-memcap-mb N  memory for kept headers, bodies, diffs (default 64)\n"
 "  --lcores LIST          lcores for the built-in EAL args (default 0)\n"
 "  --max-flows N          flow cap per reassembly lcore (default 65536)\n"
 "  --reasm-memcap-mb N    out-of-order memory per reassembly lcore (default 64)\n"
@@ -180,6 +188,10 @@ apply_config(struct umb_options *o)
 		o->summary_json = conf.summary_json;
 	if (conf.roles[0] != '\0')
 		o->roles = conf.roles;
+	if (conf.compare[0] != '\0')
+		o->compare_path = conf.compare;
+	o->compare_body_max = conf.compare_body_max;
+	o->compare_memcap_mb = conf.compare_memcap_mb;
 	return 0;
 }
 
@@ -198,6 +210,8 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 	o->close_timeout_us = 5 * 1000000ULL;
 	o->share_ppm = UMB_SHARE_ONE;
 	o->midstream = 1;
+	o->compare_body_max = 1u << 20;
+	o->compare_memcap_mb = 64;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -257,6 +271,15 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 			rc = parse_u64("sample-seed", optarg, 0, UINT64_MAX, &o->seed);
 			break;
 		case OPT_NO_MIDSTREAM: o->midstream = 0; break;
+		case OPT_COMPARE: o->compare_path = optarg; break;
+		case OPT_COMPARE_BODY_MAX:
+			rc = parse_u32("compare-body-max", optarg, 0, 64u << 20,
+					&o->compare_body_max);
+			break;
+		case OPT_COMPARE_MEMCAP:
+			rc = parse_u32("compare-memcap-mb", optarg, 1, 65536,
+					&o->compare_memcap_mb);
+			break;
 		case OPT_RECORD_UNSAMPLED: o->record_unsampled = 1; break;
 		case OPT_QUIET: o->quiet = 1; break;
 		case OPT_RESPONDER: o->responder = 1; break;

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Live control through DPDK telemetry (the socket dpdk-telemetry.py talks
- * to): `/umbra/share` reads the sampling share, `/umbra/share,PCT` sets it.
+ * to): `/umbra/share` reads the sampling share, `/umbra/share,PCT` sets it;
+ * `/umbra/routes` lists the comparator's routes and `/umbra/route,ID` (or
+ * `/umbra/route,NAME`) shows one: outcomes, differing fields, status pairs,
+ * latency quantiles. Route reads merge the comparators' tables into a
+ * snapshot (umb_compare_snapshot): counters may be one update old.
  * The telemetry thread only stores the new share; each reassembly lcore
  * reads it once per poll and applies it to the flows it creates from then
  * on (flows already decided keep their decision, so raising the share
  * keeps every flow a lower share picked).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_telemetry.h>
 
@@ -42,11 +48,180 @@ cmd_share(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct umb_route_stat *const *)a)->name,
+			(*(const struct umb_route_stat *const *)b)->name);
+}
+
+/* The snapshot's routes in use, by name (ids are positions in this order). */
+static struct umb_route_stat **
+routes_by_name(const struct umb_route_table *t, uint32_t *n)
+{
+	uint32_t nb = __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE), k = 0;
+	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < nb; i++)
+		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
+			v[k++] = t->routes[i];
+	qsort(v, k, sizeof(*v), by_name);
+	*n = k;
+	return v;
+}
+
+static int
+cmd_routes(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct umb_route_table *t = umb_compare_snapshot(control_app);
+	struct umb_route_stat **v;
+	uint32_t n = 0;
+
+	(void)cmd;
+	(void)params;
+	if (t == NULL)
+		return -ENOMEM;
+	v = routes_by_name(t, &n);
+	/*
+	 * Telemetry names allow [A-Za-z0-9_/] only, and arrays hold no dicts:
+	 * one dict per route under "route_ID", its name a value.
+	 */
+	rte_tel_data_start_dict(d);
+	for (uint32_t i = 0; v != NULL && i < n && i < RTE_TEL_MAX_DICT_ENTRIES;
+			i++) {
+		struct rte_tel_data *r = rte_tel_data_alloc();
+		char key[32];
+
+		if (r == NULL)
+			break;
+		snprintf(key, sizeof(key), "route_%u", i);
+		rte_tel_data_start_dict(r);
+		rte_tel_data_add_dict_u64(r, "id", i);
+		rte_tel_data_add_dict_string(r, "route", v[i]->name);
+		rte_tel_data_add_dict_u64(r, "exchanges", v[i]->exchanges);
+		rte_tel_data_add_dict_u64(r, "compared", v[i]->compared);
+		rte_tel_data_add_dict_u64(r, "mismatched", v[i]->mismatched);
+		rte_tel_data_add_dict_u64(r, "slow", v[i]->slow);
+		rte_tel_data_add_dict_container(d, key, r, 0);
+	}
+	free(v);
+	umb_route_table_free(t);
+	return 0;
+}
+
+static void
+hist_dict(struct rte_tel_data *d, const char *name, const struct umb_hist *h)
+{
+	struct rte_tel_data *r = rte_tel_data_alloc();
+
+	if (r == NULL)
+		return;
+	rte_tel_data_start_dict(r);
+	rte_tel_data_add_dict_u64(r, "count", h->count);
+	rte_tel_data_add_dict_u64(r, "p50_us", umb_hist_quantile(h, 0.50));
+	rte_tel_data_add_dict_u64(r, "p90_us", umb_hist_quantile(h, 0.90));
+	rte_tel_data_add_dict_u64(r, "p95_us", umb_hist_quantile(h, 0.95));
+	rte_tel_data_add_dict_u64(r, "p99_us", umb_hist_quantile(h, 0.99));
+	rte_tel_data_add_dict_u64(r, "max_us", h->max);
+	rte_tel_data_add_dict_container(d, name, r, 0);
+}
+
+static int
+cmd_route(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const lat[UMB_LAT_MAX] = { "production_ttfb",
+		"production_ttlb", "shadow_ttfb", "shadow_ttlb" };
+	struct umb_route_table *t;
+	struct umb_route_stat **v, *rs = NULL;
+	uint32_t n = 0;
+	char *end;
+	unsigned long id;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	t = umb_compare_snapshot(control_app);
+	if (t == NULL)
+		return -ENOMEM;
+	v = routes_by_name(t, &n);
+	id = strtoul(params, &end, 10);
+	for (uint32_t i = 0; v != NULL && i < n; i++)
+		if ((*end == '\0' && end != params && i == id) ||
+				strcmp(v[i]->name, params) == 0)
+			rs = v[i];
+	if (rs == NULL) {
+		free(v);
+		umb_route_table_free(t);
+		return -ENOENT;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "route", rs->name);
+	rte_tel_data_add_dict_u64(d, "exchanges", rs->exchanges);
+	rte_tel_data_add_dict_u64(d, "compared", rs->compared);
+	rte_tel_data_add_dict_u64(d, "mismatched", rs->mismatched);
+	rte_tel_data_add_dict_u64(d, "slow", rs->slow);
+	struct rte_tel_data *oc = rte_tel_data_alloc();
+
+	if (oc != NULL) {
+		rte_tel_data_start_dict(oc);
+		for (unsigned int k = 0; k < UMB_OUTCOME_MAX; k++)
+			if (rs->outcome[k] != 0)
+				rte_tel_data_add_dict_u64(oc, umb_outcome_name(k),
+						rs->outcome[k]);
+		rte_tel_data_add_dict_container(d, "outcomes", oc, 0);
+	}
+	struct rte_tel_data *fl = rte_tel_data_alloc();
+
+	if (fl != NULL) {
+		/* "KIND PATH COUNT" strings: paths are not valid names. */
+		rte_tel_data_start_array(fl, RTE_TEL_STRING_VAL);
+		for (uint32_t k = 0; k < rs->nb_fields; k++) {
+			char e[RTE_TEL_MAX_STRING_LEN];
+
+			snprintf(e, sizeof(e), "%s %.*s %" PRIu64,
+					umb_cmp_kind_name(rs->fields[k].kind),
+					(int)sizeof(e) - 40, rs->fields[k].path,
+					rs->fields[k].count);
+			rte_tel_data_add_array_string(fl, e);
+		}
+		rte_tel_data_add_dict_container(d, "differences", fl, 0);
+	}
+	struct rte_tel_data *sp = rte_tel_data_alloc();
+
+	if (sp != NULL) {
+		rte_tel_data_start_array(sp, RTE_TEL_STRING_VAL);
+		for (uint32_t k = 0; k < rs->nb_status; k++) {
+			char e[64];
+
+			snprintf(e, sizeof(e), "%d -> %d %" PRIu64, rs->status[k].prod,
+					rs->status[k].shadow, rs->status[k].count);
+			rte_tel_data_add_array_string(sp, e);
+		}
+		rte_tel_data_add_dict_container(d, "status_pairs", sp, 0);
+	}
+	for (int k = 0; k < UMB_LAT_MAX; k++)
+		hist_dict(d, lat[k], &rs->lat[k]);
+	free(v);
+	umb_route_table_free(t);
+	return 0;
+}
+
 int
 umb_control_init(struct umb_app *app)
 {
+	int rc;
+
 	control_app = app;
 	app->share_ppm = app->opt.share_ppm;
-	return rte_telemetry_register_cmd("/umbra/share", cmd_share,
+	rc = rte_telemetry_register_cmd("/umbra/share", cmd_share,
 			"Sampling share. Parameter: new share in percent (0-100), optional");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/umbra/routes", cmd_routes,
+				"Routes of the comparator: id, exchanges, compared, mismatched, slow");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/umbra/route", cmd_route,
+				"One route's statistics. Parameter: id (from /umbra/routes) or name");
+	return rc;
 }

@@ -412,6 +412,8 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		.allowed_methods = o->conf != NULL ? methods_mask(o->conf) : 0,
 		.shadow_response_timeout_us = o->conf != NULL ?
 			o->conf->shadow_response_timeout_us : 0,
+		.compare_pool = app->cpool,
+		.compare_body_max = o->compare_body_max,
 	};
 	r->sessions = umb_session_create(&sp, &r->sctr);
 	if (r->sessions == NULL) {
@@ -426,11 +428,47 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 	return 0;
 }
 
+/*
+ * The compare rules (--compare or [launch] compare, else the defaults) and,
+ * when mirroring, the pool of kept content: the compare memcap.
+ */
+static int
+init_compare_rules(struct umb_app *app)
+{
+	const struct umb_options *o = &app->opt;
+	char err[512];
+	int rc;
+
+	app->rules = rte_zmalloc("umb_rules", sizeof(*app->rules), 0);
+	if (app->rules == NULL)
+		return -ENOMEM;
+	umb_cmp_ruleset_default(app->rules);
+	if (o->compare_path != NULL) {
+		rc = umb_cmp_ruleset_load(app->rules, o->compare_path, err,
+				sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "%s\n", err);
+			return rc;
+		}
+	}
+	if (app->shadow != NULL && o->compare_body_max > 0) {
+		app->cpool = umb_kept_pool_create("umb_kept", o->compare_memcap_mb,
+				SOCKET_ID_ANY);
+		if (app->cpool == NULL) {
+			fprintf(stderr, "compare memcap %u MiB: %s (give EAL more "
+					"memory (-m) or lower compare_memcap_mb)\n",
+					o->compare_memcap_mb, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Create role contexts and bind them to the plans umb_roles_plan made. */
 int
 umb_init_roles(struct umb_app *app)
 {
-	unsigned int reasm_idx = 0;
+	unsigned int reasm_idx = 0, cmp_idx = 0;
 	int rc;
 
 	app->rx = rte_zmalloc("umb_rx", sizeof(*app->rx), RTE_CACHE_LINE_SIZE);
@@ -448,11 +486,19 @@ umb_init_roles(struct umb_app *app)
 		}
 		app->exp->jsonl_open = 1;
 	}
+	rc = init_compare_rules(app);
+	if (rc != 0)
+		return rc;
 	for (unsigned int i = 0; i < app->nb_plans; i++) {
 		struct umb_lcore_plan *plan = &app->plans[i];
 
 		for (unsigned int j = 0; j < plan->nb_roles; j++) {
-			if (plan->roles[j] == &umb_role_rx) {
+			if (plan->roles[j] == &umb_role_compare) {
+				rc = umb_compare_init(app, cmp_idx, plan->lcore_id);
+				if (rc != 0)
+					return rc;
+				plan->ctx[j] = app->cmp[cmp_idx++];
+			} else if (plan->roles[j] == &umb_role_rx) {
 				plan->ctx[j] = app->rx;
 			} else if (plan->roles[j] == &umb_role_export) {
 				plan->ctx[j] = app->exp;
@@ -464,6 +510,23 @@ umb_init_roles(struct umb_app *app)
 					return rc;
 				plan->ctx[j] = app->reasm[reasm_idx++];
 			}
+		}
+	}
+	/* One ring per (reasm, compare) pair: each has one producer, one consumer. */
+	for (unsigned int i = 0; i < app->nb_reasm; i++) {
+		for (unsigned int j = 0; j < app->nb_cmp; j++) {
+			char name[32];
+			struct rte_ring *ring;
+
+			snprintf(name, sizeof(name), "umb_r%u_c%u", i, j);
+			ring = rte_ring_create(name, app->opt.ring_size, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (ring == NULL) {
+				fprintf(stderr, "rings: %s\n", rte_strerror(rte_errno));
+				return -rte_errno;
+			}
+			app->reasm[i]->cmp[j] = ring;
+			app->cmp[j]->in[i] = ring;
 		}
 	}
 	return 0;
@@ -481,6 +544,13 @@ umb_fini(struct umb_app *app)
 	}
 	if (app->exp != NULL && app->exp->jsonl_open)
 		umb_jsonl_close(&app->exp->jsonl);
+	for (unsigned int i = 0; i < app->nb_reasm; i++)
+		for (unsigned int j = 0; j < app->nb_cmp; j++)
+			if (app->reasm[i] != NULL)
+				rte_ring_free(app->reasm[i]->cmp[j]);
+	for (unsigned int j = 0; j < app->nb_cmp; j++)
+		umb_compare_fini(app->cmp[j]);
+	rte_free(app->rules);
 	for (unsigned int i = 0; i < app->nb_reasm; i++) {
 		struct umb_reasm_ctx *r = app->reasm[i];
 
@@ -509,4 +579,5 @@ umb_fini(struct umb_app *app)
 	rte_free(app->exp);
 	rte_mempool_free(app->peer_pool);
 	rte_mempool_free(app->mbuf_pool);
+	rte_mempool_free(app->cpool);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Reassembly role: takes decoded segments from its ring, runs them through
  * its own session table (flows -> TCP reassembly -> HTTP) and stages the
- * finished exchange records for the export role.
+ * finished exchange records for the compare role (one ring per compare
+ * lcore, sharded by flow), or, live, past it to export when its ring is full.
  *
  * Bounds: at most one burst per poll; flow expiry visits at most
  * EXPIRE_VISIT flows at most every EXPIRE_EVERY_US microseconds; the staging array is
@@ -27,6 +28,7 @@ umb_reasm_stage_record(void *arg, struct umb_exchange *x)
 
 	if (unlikely(r->stage_count == UMB_STAGE_MAX)) {
 		UMB_CTR_INC(r->ctr, UMB_REASM_records_dropped);
+		umb_exchange_free_kept(x);
 		rte_mempool_put(rte_mempool_from_obj(x), x);
 		return;
 	}
@@ -35,19 +37,46 @@ umb_reasm_stage_record(void *arg, struct umb_exchange *x)
 	UMB_CTR_INC(r->ctr, UMB_REASM_records_staged);
 }
 
-/* Hand staged records to the export ring, in order, as many as fit. */
+/*
+ * Hand staged records on, in order: each to the compare lcore that owns its
+ * flow. Offline, a full ring waits (backpressure, nothing lost). Live, a
+ * full ring never stalls reassembly: the record goes straight to export,
+ * and an exchange that would have been compared says not_compared.
+ */
 static void
 flush_stage(struct umb_reasm_ctx *r)
 {
-	while (r->stage_count > 0) {
-		uint32_t contiguous = RTE_MIN(r->stage_count,
-				UMB_STAGE_MAX - r->stage_head);
-		unsigned int n = rte_ring_sp_enqueue_burst(r->out,
-				(void **)&r->stage[r->stage_head], contiguous, NULL);
+	unsigned int nb_cmp = r->app->nb_cmp;
 
+	while (r->stage_count > 0) {
+		struct umb_exchange *x = r->stage[r->stage_head];
+		struct rte_ring *to = r->cmp[x->flow_id % nb_cmp];
+		uint32_t run = 1, contiguous = RTE_MIN(r->stage_count,
+				UMB_STAGE_MAX - r->stage_head);
+		unsigned int n;
+
+		/* A run of records for the same comparator goes as one burst. */
+		while (run < contiguous && run < UMB_BURST &&
+				r->stage[r->stage_head + run]->flow_id % nb_cmp ==
+				x->flow_id % nb_cmp)
+			run++;
+		n = rte_ring_sp_enqueue_burst(to,
+				(void **)&r->stage[r->stage_head], run, NULL);
+		if (n == 0 && !r->app->opt.backpressure) {
+			if (x->outcome == UMB_OUTCOME_complete &&
+					(x->flags & UMB_X_MIRRORED))
+				x->outcome = UMB_OUTCOME_not_compared;
+			if (rte_ring_sp_enqueue(r->out, x) != 0) {
+				if (x->outcome == UMB_OUTCOME_not_compared)
+					x->outcome = UMB_OUTCOME_complete;
+				return;
+			}
+			UMB_CTR_INC(r->ctr, UMB_REASM_not_compared);
+			n = 1;
+		}
 		r->stage_head = (r->stage_head + n) % UMB_STAGE_MAX;
 		r->stage_count -= n;
-		if (n < contiguous)
+		if (n < run)
 			return;
 	}
 }

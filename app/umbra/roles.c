@@ -4,8 +4,13 @@
  * the plan with every role in it. The roles spec is
  *     LCORE:ROLE[+ROLE...][,LCORE:ROLE...]
  * e.g. "0:rx+reasm+export" (the default with one lcore) or
- * "0:rx+export,1:reasm" (the default with two). Each lcore naming "reasm"
- * runs its own reassembly instance with its own flow table. With a shadow
+ * "0:rx+export,1:reasm+compare" (the default with two). Each lcore naming
+ * "reasm" runs its own reassembly instance with its own flow table; each
+ * naming "compare" its own comparator (flows sharded by id); without any
+ * "compare", one joins the first reasm lcore. The stages are wired by
+ * rings: rx -> reasm (one ring per reasm lcore), reasm -> compare (one ring
+ * per pair), compare -> export (one ring each), and reasm -> export for
+ * records that go past a saturated comparator (live). With a shadow
  * port (--config) exactly one lcore runs "shadow"; by default the main one.
  */
 #include <errno.h>
@@ -19,7 +24,8 @@
 #include "umbra.h"
 
 static const struct umb_role *const role_table[] = {
-	&umb_role_rx, &umb_role_reasm, &umb_role_export, &umb_role_shadow,
+	&umb_role_rx, &umb_role_reasm, &umb_role_compare, &umb_role_export,
+	&umb_role_shadow,
 };
 
 static const struct umb_role *
@@ -63,14 +69,16 @@ umb_roles_plan(struct umb_app *app)
 		const char *sh = want_shadow ? "+shadow" : "";
 
 		if (worker >= RTE_MAX_LCORE)
-			snprintf(dflt, sizeof(dflt), "%u:rx+reasm+export%s", main_lcore, sh);
+			snprintf(dflt, sizeof(dflt), "%u:rx+reasm+compare+export%s",
+					main_lcore, sh);
 		else
-			snprintf(dflt, sizeof(dflt), "%u:rx+export%s,%u:reasm",
+			snprintf(dflt, sizeof(dflt), "%u:rx+export%s,%u:reasm+compare",
 					main_lcore, sh, worker);
 		spec = dflt;
 	}
 	app->nb_plans = 0;
 	app->nb_reasm = 0;
+	app->nb_cmp = 0;
 	for (const char *p = spec; *p != '\0';) {
 		char *end;
 		unsigned long lc = strtoul(p, &end, 10);
@@ -90,7 +98,7 @@ umb_roles_plan(struct umb_app *app)
 			const struct umb_role *role = role_by_name(p, len);
 
 			if (role == NULL) {
-				fprintf(stderr, "--roles: unknown role '%.*s' (rx, reasm, export, shadow)\n",
+				fprintf(stderr, "--roles: unknown role '%.*s' (rx, reasm, compare, export, shadow)\n",
 						(int)len, p);
 				return -EINVAL;
 			}
@@ -109,6 +117,11 @@ umb_roles_plan(struct umb_app *app)
 					++app->nb_reasm > UMB_MAX_REASM) {
 				fprintf(stderr, "--roles: at most %d reasm lcores\n", UMB_MAX_REASM);
 				return -EINVAL;
+			} else if (role == &umb_role_compare &&
+					++app->nb_cmp > UMB_MAX_COMPARE) {
+				fprintf(stderr, "--roles: at most %d compare lcores\n",
+						UMB_MAX_COMPARE);
+				return -EINVAL;
 			}
 			p += len;
 			if (*p == '+') {
@@ -123,6 +136,26 @@ umb_roles_plan(struct umb_app *app)
 	if (nb_rx != 1 || nb_exp != 1 || app->nb_reasm == 0) {
 		fprintf(stderr, "--roles: need exactly one rx, one export and at least one reasm\n");
 		return -EINVAL;
+	}
+	if (app->nb_cmp == 0) {
+		/* No compare named: it joins the first lcore running reasm. */
+		for (unsigned int i = 0; i < app->nb_plans; i++) {
+			struct umb_lcore_plan *plan = &app->plans[i];
+			int has_reasm = 0;
+
+			for (unsigned int j = 0; j < plan->nb_roles; j++)
+				has_reasm |= plan->roles[j] == &umb_role_reasm;
+			if (!has_reasm)
+				continue;
+			if (plan->nb_roles == UMB_MAX_ROLES_PER_LCORE) {
+				fprintf(stderr, "--roles: too many roles on lcore %u\n",
+						plan->lcore_id);
+				return -EINVAL;
+			}
+			plan->roles[plan->nb_roles++] = &umb_role_compare;
+			app->nb_cmp = 1;
+			break;
+		}
 	}
 	if (nb_shadow != (want_shadow ? 1u : 0u)) {
 		fprintf(stderr, "--roles: %s\n", want_shadow ?

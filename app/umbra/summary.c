@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -22,6 +23,7 @@ struct totals {
 	uint64_t outcome[UMB_OUTCOME_MAX];
 	uint64_t reasm[UMB_REASM_CTR_MAX];
 	uint64_t exp[UMB_EXPORT_CTR_MAX];
+	uint64_t cmp[UMB_COMPARE_CTR_MAX];
 	uint64_t shadow[UMB_SHADOW_CTR_MAX];
 	uint64_t neigh[UMB_NEIGH_CTR_MAX];
 	uint64_t mirror[UMB_MIRROR_CTR_MAX];
@@ -42,6 +44,7 @@ static const struct {
 	{ &umb_http_ctr_group, offsetof(struct totals, http) },
 	{ &umb_outcome_ctr_group, offsetof(struct totals, outcome) },
 	{ &umb_reasm_ctr_group, offsetof(struct totals, reasm) },
+	{ &umb_compare_ctr_group, offsetof(struct totals, cmp) },
 	{ &umb_export_ctr_group, offsetof(struct totals, exp) },
 	{ &umb_shadow_ctr_group, offsetof(struct totals, shadow) },
 	{ &umb_neigh_ctr_group, offsetof(struct totals, neigh) },
@@ -53,7 +56,7 @@ static const struct {
 static void
 sum_totals(struct umb_app *app, struct totals *t)
 {
-	const uint64_t *a[UMB_MAX_REASM + 1] = { NULL };
+	const uint64_t *a[UMB_MAX_REASM + UMB_MAX_COMPARE + 1] = { NULL };
 	unsigned int n = app->nb_reasm;
 
 	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
@@ -76,8 +79,11 @@ sum_totals(struct umb_app *app, struct totals *t)
 	umb_ctr_sum(&umb_tcp_ctr_group, a, n, t->tcp);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.http;
 	umb_ctr_sum(&umb_http_ctr_group, a, n, t->http);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.outcome;
-	umb_ctr_sum(&umb_outcome_ctr_group, a, n, t->outcome);
+	/* The final outcome of a record is known where its life ends: export. */
+	a[0] = app->exp->outcome;
+	umb_ctr_sum(&umb_outcome_ctr_group, a, 1, t->outcome);
+	for (unsigned int i = 0; i < app->nb_cmp; i++) a[i] = app->cmp[i]->ctr;
+	umb_ctr_sum(&umb_compare_ctr_group, a, app->nb_cmp, t->cmp);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->ctr;
 	umb_ctr_sum(&umb_reasm_ctr_group, a, n, t->reasm);
 	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.mirror;
@@ -147,6 +153,205 @@ run_seconds(const struct umb_app *app)
 }
 
 
+
+/* ---- per-route statistics (one snapshot: umb_compare_snapshot) ---------- */
+
+static const char *const lat_names[UMB_LAT_MAX] = {
+	"production_ttfb", "production_ttlb", "shadow_ttfb", "shadow_ttlb",
+};
+
+static int
+by_exchanges(const void *a, const void *b)
+{
+	const struct umb_route_stat *x = *(const struct umb_route_stat *const *)a;
+	const struct umb_route_stat *y = *(const struct umb_route_stat *const *)b;
+
+	return x->exchanges < y->exchanges ? 1 : x->exchanges > y->exchanges ? -1 :
+		strcmp(x->name, y->name);
+}
+
+/* The routes of @p t in use, busiest first (free the array). */
+static struct umb_route_stat **
+routes_sorted(const struct umb_route_table *t, uint32_t *n)
+{
+	uint32_t nb = __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE), k = 0;
+	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < nb; i++)
+		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
+			v[k++] = t->routes[i];
+	qsort(v, k, sizeof(*v), by_exchanges);
+	*n = k;
+	return v;
+}
+
+static double
+ms(uint64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+static void
+print_routes(struct umb_app *app, FILE *f)
+{
+	struct umb_route_table *t = umb_compare_snapshot(app);
+	struct umb_route_stat **v;
+	uint32_t n = 0;
+
+	if (t == NULL)
+		return;
+	v = routes_sorted(t, &n);
+	if (v != NULL && n > 0) {
+		fprintf(f, "  routes (busiest first; latency to last byte, ms):\n");
+		fprintf(f, "    %-36s %8s %8s %9s %6s %17s %17s\n", "route", "requests",
+				"compared", "mismatch", "slow", "production p50/p95",
+				"shadow p50/p95");
+		for (uint32_t i = 0; i < n && i < 25; i++) {
+			const struct umb_route_stat *rs = v[i];
+			const struct umb_hist *p = &rs->lat[UMB_LAT_PROD_TTLB];
+			const struct umb_hist *sh = &rs->lat[UMB_LAT_SHADOW_TTLB];
+			char pq[32] = "-", sq[32] = "-", mr[16] = "-";
+
+			if (p->count > 0)
+				snprintf(pq, sizeof(pq), "%.1f/%.1f",
+						ms(umb_hist_quantile(p, 0.50)),
+						ms(umb_hist_quantile(p, 0.95)));
+			if (sh->count > 0)
+				snprintf(sq, sizeof(sq), "%.1f/%.1f",
+						ms(umb_hist_quantile(sh, 0.50)),
+						ms(umb_hist_quantile(sh, 0.95)));
+			if (rs->compared > 0)
+				snprintf(mr, sizeof(mr), "%.1f%%", 100.0 *
+						(double)rs->mismatched / (double)rs->compared);
+			fprintf(f, "    %-36.36s %8" PRIu64 " %8" PRIu64 " %9s %6" PRIu64
+					" %17s %17s\n", rs->name, rs->exchanges,
+					rs->compared, mr, rs->slow, pq, sq);
+			for (uint32_t j = 0; j < rs->nb_fields && j < 3; j++)
+				fprintf(f, "      %-10s %s  (%" PRIu64 ")\n",
+						umb_cmp_kind_name(rs->fields[j].kind),
+						rs->fields[j].path[0] ? rs->fields[j].path : "-",
+						rs->fields[j].count);
+			for (uint32_t j = 0; j < rs->nb_status && j < 3; j++)
+				fprintf(f, "      status     %d -> %d  (%" PRIu64 ")\n",
+						rs->status[j].prod, rs->status[j].shadow,
+						rs->status[j].count);
+		}
+		if (n > 25)
+			fprintf(f, "    ... %u more routes (--summary-json has them all)\n",
+					n - 25);
+	}
+	free(v);
+	umb_route_table_free(t);
+}
+
+static void
+add_hist(cJSON *o, const char *key, const struct umb_hist *h)
+{
+	cJSON *j = cJSON_AddObjectToObject(o, key);
+
+	cJSON_AddNumberToObject(j, "count", (double)h->count);
+	if (h->count == 0)
+		return;
+	cJSON_AddNumberToObject(j, "mean", (double)h->sum / (double)h->count);
+	cJSON_AddNumberToObject(j, "p50", (double)umb_hist_quantile(h, 0.50));
+	cJSON_AddNumberToObject(j, "p90", (double)umb_hist_quantile(h, 0.90));
+	cJSON_AddNumberToObject(j, "p95", (double)umb_hist_quantile(h, 0.95));
+	cJSON_AddNumberToObject(j, "p99", (double)umb_hist_quantile(h, 0.99));
+	cJSON_AddNumberToObject(j, "max", (double)h->max);
+}
+
+/* Every route of the snapshot as JSON (summary, telemetry share it). */
+static void
+add_routes(struct umb_app *app, cJSON *root)
+{
+	struct umb_route_table *t = umb_compare_snapshot(app);
+	cJSON *arr = cJSON_AddArrayToObject(root, "routes");
+	struct umb_route_stat **v;
+	uint32_t n = 0;
+
+	if (t == NULL)
+		return;
+	v = routes_sorted(t, &n);
+	for (uint32_t i = 0; v != NULL && i < n; i++) {
+		const struct umb_route_stat *rs = v[i];
+		cJSON *o = cJSON_CreateObject(), *oc, *fl, *st, *lat;
+
+		cJSON_AddStringToObject(o, "route", rs->name);
+		cJSON_AddNumberToObject(o, "exchanges", (double)rs->exchanges);
+		cJSON_AddNumberToObject(o, "compared", (double)rs->compared);
+		cJSON_AddNumberToObject(o, "mismatched", (double)rs->mismatched);
+		cJSON_AddNumberToObject(o, "slow", (double)rs->slow);
+		cJSON_AddNumberToObject(o, "fields_dropped", (double)rs->fields_dropped);
+		oc = cJSON_AddObjectToObject(o, "outcomes");
+		for (unsigned int k = 0; k < UMB_OUTCOME_MAX; k++)
+			if (rs->outcome[k] != 0)
+				cJSON_AddNumberToObject(oc, umb_outcome_name(k),
+						(double)rs->outcome[k]);
+		fl = cJSON_AddArrayToObject(o, "differences");
+		for (uint32_t k = 0; k < rs->nb_fields; k++) {
+			cJSON *d = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(d, "path", rs->fields[k].path);
+			cJSON_AddStringToObject(d, "kind",
+					umb_cmp_kind_name(rs->fields[k].kind));
+			cJSON_AddNumberToObject(d, "count", (double)rs->fields[k].count);
+			cJSON_AddItemToArray(fl, d);
+		}
+		st = cJSON_AddArrayToObject(o, "status_pairs");
+		for (uint32_t k = 0; k < rs->nb_status; k++) {
+			cJSON *d = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(d, "production", rs->status[k].prod);
+			cJSON_AddNumberToObject(d, "shadow", rs->status[k].shadow);
+			cJSON_AddNumberToObject(d, "count", (double)rs->status[k].count);
+			cJSON_AddItemToArray(st, d);
+		}
+		lat = cJSON_AddObjectToObject(o, "latency_us");
+		for (int k = 0; k < UMB_LAT_MAX; k++)
+			add_hist(lat, lat_names[k], &rs->lat[k]);
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON_AddNumberToObject(root, "routes_over_limit", (double)t->routes_over);
+	free(v);
+	umb_route_table_free(t);
+}
+
+/* The last mismatch samples of every comparator, oldest first. */
+static void
+add_samples(struct umb_app *app, cJSON *root)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "mismatch_samples");
+
+	for (unsigned int i = 0; i < app->nb_cmp; i++) {
+		const struct umb_compare_ctx *k = app->cmp[i];
+		uint32_t have = (uint32_t)RTE_MIN(k->samples_seen, (uint64_t)k->nb_samples);
+
+		for (uint32_t j = 0; j < have; j++) {
+			uint32_t idx = (k->sample_next + k->nb_samples - have + j) %
+				k->nb_samples;
+			const struct umb_sample *sm = &k->samples[idx];
+			cJSON *o = cJSON_CreateObject();
+			cJSON *d = cJSON_ParseWithLength(sm->diffs, sm->diffs_len);
+
+			cJSON_AddNumberToObject(o, "ts", (double)sm->ts_us / 1e6);
+			cJSON_AddStringToObject(o, "route", sm->route);
+			cJSON_AddStringToObject(o, "request", sm->request);
+			cJSON_AddStringToObject(o, "outcome", umb_outcome_name(sm->outcome));
+			cJSON_AddNumberToObject(o, "status", sm->status[0]);
+			cJSON_AddNumberToObject(o, "shadow_status", sm->status[1]);
+			cJSON_AddNumberToObject(o, "ttlb_us", (double)sm->ttlb_us[0]);
+			cJSON_AddNumberToObject(o, "shadow_ttlb_us", (double)sm->ttlb_us[1]);
+			if (d != NULL)
+				cJSON_AddItemToObject(o, "diffs", d);
+			else
+				cJSON_AddStringToObject(o, "diffs", "(cut)");
+			cJSON_AddItemToArray(arr, o);
+		}
+	}
+}
+
 void
 umb_summary_print(struct umb_app *app, FILE *f)
 {
@@ -178,6 +383,7 @@ umb_summary_print(struct umb_app *app, FILE *f)
 	fprintf(f, "  data path: %.3f s, %.2f Mpps, %.1f MB/s\n", run_seconds(app),
 			(double)t.rx[UMB_RX_packets] / run_seconds(app) / 1e6,
 			(double)t.rx[UMB_RX_bytes] / run_seconds(app) / 1048576.0);
+	print_routes(app, f);
 	accounting(&t, why, sizeof(why));
 	fprintf(f, "  accounting: %s\n", why);
 	fprintf(f, "counters (non-zero):\n");
@@ -234,6 +440,8 @@ umb_summary_json(struct umb_app *app, const char *path)
 	cJSON_AddNumberToObject(run, "seconds", run_seconds(app));
 	cJSON_AddNumberToObject(run, "lcores", app->nb_plans);
 	cJSON_AddNumberToObject(run, "reasm_lcores", app->nb_reasm);
+	add_routes(app, root);
+	add_samples(app, root);
 	cJSON_AddBoolToObject(root, "accounting_ok", accounting(&t, why, sizeof(why)) == 0);
 	cJSON_AddStringToObject(root, "accounting", why);
 

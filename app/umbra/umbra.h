@@ -14,7 +14,9 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "umb_compare.h"
 #include "umb_config.h"
+#include "umb_json.h"
 #include "umb_export.h"
 #include "umb_packet.h"
 #include "umb_peer.h"
@@ -25,7 +27,8 @@
 
 #define UMB_MAX_PORTS 32
 #define UMB_MAX_REASM 16
-#define UMB_MAX_ROLES_PER_LCORE 4
+#define UMB_MAX_ROLES_PER_LCORE 6
+#define UMB_MAX_COMPARE 8
 #define UMB_BURST 32
 #define UMB_STAGE_MAX 16384        /**< records staged by one reasm role */
 #define UMB_STAGE_HIGH (UMB_STAGE_MAX / 2) /**< stop taking packets above this */
@@ -50,12 +53,40 @@ enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
 	X(shadow_segments, "segments from the shadow handled (the shadow peer)") \
 	X(shadow_tx_ring_full, "frames toward the shadow dropped: ring to the shadow role full") \
 	X(payload_copied, "segments whose payload spanned mbuf segments (copied)") \
-	X(records_staged, "exchange records handed to export") \
-	X(records_dropped, "records dropped: export staging full")
+	X(records_staged, "exchange records handed on (to compare)") \
+	X(records_dropped, "records dropped: staging full (live)") \
+	X(not_compared, "records sent straight to export: the ring to their comparator was full (live)")
 
 #define UMB_REASM_ENUM_(n, d) UMB_REASM_##n,
 enum umb_reasm_ctr { UMB_REASM_COUNTERS(UMB_REASM_ENUM_) UMB_REASM_CTR_MAX };
 #undef UMB_REASM_ENUM_
+
+/* Compare role counters (group "compare"). */
+#define UMB_COMPARE_COUNTERS(X) \
+	X(records, "exchange records received") \
+	X(compared, "exchanges compared (both answers complete)") \
+	X(match, "compared: equal under the rules") \
+	X(mismatch, "compared: different") \
+	X(shadow_5xx, "compared: the shadow answered 5xx, production did not (shadow_error)") \
+	X(slower, "compared: the shadow flagged slower (slow_ms, slow_ratio)") \
+	X(json, "bodies compared as JSON") \
+	X(json_capped, "JSON past a cap (depth, nodes, size): compared by bytes") \
+	X(hash_only, "bodies compared by hash only (not kept: size or memcap)") \
+	X(headers_not_kept, "header comparisons skipped: headers not kept whole") \
+	X(decoded, "bodies decoded (gzip, deflate, br)") \
+	X(decode_bombs, "bodies whose decoding passed the ratio cap (compared raw)") \
+	X(decode_too_big, "bodies whose decoding passed compare_body_max (compared raw)") \
+	X(decode_errors, "bodies that failed to decode: corrupt or unknown coding (compared raw)") \
+	X(diffs, "differences found") \
+	X(diffs_cut, "exchanges with more differences than max_diffs") \
+	X(diffs_not_exported, "difference lists not written: compare memcap exhausted") \
+	X(out_full, "polls that found the ring to export full (input waits)")
+
+#define UMB_COMPARE_ENUM_(n, d) UMB_COMPARE_##n,
+enum umb_compare_ctr { UMB_COMPARE_COUNTERS(UMB_COMPARE_ENUM_) UMB_COMPARE_CTR_MAX };
+#undef UMB_COMPARE_ENUM_
+
+extern const struct umb_ctr_group umb_compare_ctr_group;
 
 /* Export role counters (group "export"). */
 #define UMB_EXPORT_COUNTERS(X) \
@@ -70,6 +101,18 @@ enum umb_export_ctr { UMB_EXPORT_COUNTERS(UMB_EXPORT_ENUM_) UMB_EXPORT_CTR_MAX }
 extern const struct umb_ctr_group umb_rx_ctr_group;
 extern const struct umb_ctr_group umb_reasm_ctr_group;
 extern const struct umb_ctr_group umb_export_ctr_group;
+
+/** A mismatch kept for the report (the last N per comparator). */
+struct umb_sample {
+	uint64_t ts_us;
+	uint64_t ttlb_us[2];          /**< production, shadow (0: unknown) */
+	int16_t status[2];
+	uint8_t outcome;
+	uint16_t diffs_len;
+	char route[UMB_X_ROUTE_MAX];
+	char request[256];            /**< "METHOD uri" (cut) */
+	char diffs[2048];             /**< the JSON array of differences (cut: "...") */
+};
 
 /* Shadow role counters (group "shadow"). */
 #define UMB_SHADOW_COUNTERS(X) \
@@ -105,6 +148,9 @@ struct umb_options {
 	uint32_t records;             /**< exchange records per reassembly lcore */
 	uint32_t mbufs;               /**< mbufs in the packet pool */
 	uint32_t ring_size;           /**< rx->reasm and reasm->export rings */
+	const char *compare_path;     /**< --compare: compare file, NULL: defaults */
+	uint32_t compare_body_max;    /**< body bytes kept per answer */
+	uint32_t compare_memcap_mb;   /**< kept headers, bodies, diffs */
 	uint64_t idle_timeout_us;
 	uint64_t close_timeout_us;
 	uint32_t share_ppm;
@@ -173,7 +219,8 @@ struct umb_reasm_ctx {
 	struct umb_app *app;
 	unsigned int idx;
 	struct rte_ring *in;          /**< from rx */
-	struct rte_ring *out;         /**< to export */
+	struct rte_ring *out;         /**< straight to export (not_compared, live) */
+	struct rte_ring *cmp[UMB_MAX_COMPARE]; /**< to each compare lcore, by flow */
 	struct rte_ring *sh_in;       /**< shadow role -> this lcore: the shadow's segments */
 	struct rte_ring *sh_out;      /**< this lcore -> shadow role: frames toward the shadow */
 	struct rte_mbuf *tx[UMB_BURST];
@@ -194,6 +241,31 @@ struct umb_reasm_ctx {
 	uint8_t scratch[65536 + 256];   /**< payload copy for chained mbufs */
 } __rte_cache_aligned;
 
+/**
+ * Compare role: records from every reassembly lcore (its input rings
+ * in[], one per reassembly lcore, sharded by flow) -> route, comparison,
+ * statistics -> its output ring to export.
+ */
+struct umb_compare_ctx {
+	struct umb_app *app;
+	unsigned int idx;
+	struct rte_ring *in[UMB_MAX_REASM];  /**< from each reassembly lcore */
+	struct rte_ring *out;                /**< to export */
+	struct umb_exchange *pend[UMB_BURST]; /**< compared, not yet taken by export */
+	uint16_t nb_pend;
+	uint64_t ctr[UMB_COMPARE_CTR_MAX];
+	struct umb_route_table *routes;      /**< this lcore's route statistics */
+	struct umb_cmp_result res;
+	struct umb_cmp_result lat;           /**< latency verdict (not a diff) */
+	struct umb_jw jw;                    /**< difference lists */
+	uint8_t *raw[2];                     /**< kept bodies, contiguous */
+	uint8_t *dec[2];                     /**< decoded bodies */
+	struct umb_sample *samples;          /**< ring of the last nb_samples mismatches */
+	uint32_t nb_samples, sample_next;
+	uint64_t samples_seen;
+	int done;
+} __rte_cache_aligned;
+
 /** Export role: records -> JSON lines + summary aggregates. */
 struct umb_export_ctx {
 	struct umb_app *app;
@@ -205,6 +277,7 @@ struct umb_export_ctx {
 	uint64_t ttfb_sum_us, ttfb_n;
 	uint64_t ttfb_hist[64];       /**< log2 buckets of ttfb_us */
 	uint64_t resp_bytes;
+	uint64_t outcome[UMB_OUTCOME_MAX]; /**< final outcome of every record written */
 	int done;
 } __rte_cache_aligned;
 
@@ -220,6 +293,7 @@ struct umb_role {
 extern const struct umb_role umb_role_rx;
 extern const struct umb_role umb_role_reasm;
 extern const struct umb_role umb_role_export;
+extern const struct umb_role umb_role_compare;
 extern const struct umb_role umb_role_shadow;
 
 /** The roles one lcore runs in turn (run to completion). */
@@ -240,6 +314,10 @@ struct umb_app {
 	struct umb_reasm_ctx *reasm[UMB_MAX_REASM];
 	unsigned int nb_reasm;
 	struct umb_export_ctx *exp;
+	struct umb_compare_ctx *cmp[UMB_MAX_COMPARE];
+	unsigned int nb_cmp;
+	struct umb_cmp_ruleset *rules;   /**< compare rules (read-only) */
+	struct rte_mempool *cpool;       /**< kept content: the compare memcap */
 	struct umb_shadow_ctx *shadow;   /**< NULL without a shadow port */
 	uint32_t share_ppm;           /**< sampling share asked for (telemetry), atomic */
 	struct umb_lcore_plan plans[RTE_MAX_LCORE];
@@ -275,6 +353,12 @@ int umb_roles_plan(struct umb_app *app);
 
 /* control.c: live control through DPDK telemetry */
 int umb_control_init(struct umb_app *app);
+
+/* compare.c */
+int umb_compare_init(struct umb_app *app, unsigned int idx, unsigned int lcore);
+void umb_compare_fini(struct umb_compare_ctx *k);
+/** Merge every comparator's route statistics into a new table (free it). */
+struct umb_route_table *umb_compare_snapshot(struct umb_app *app);
 
 /* summary.c */
 void umb_summary_print(struct umb_app *app, FILE *f);

@@ -619,6 +619,10 @@ static const struct key_def launch_keys[] = {
 	{ "exchanges", set_exchanges, 0, 0, 0, NULL, 0 },
 	{ "summary_json", set_path, L(summary_json, UMB_CONFIG_PATH_LEN), 0, 0, NULL, 0 },
 	{ "roles", set_roles, 0, 0, 0, NULL, 0 },
+	{ "compare", set_path, L(compare, UMB_CONFIG_PATH_LEN), 0, 0, NULL, 0 },
+	{ "compare_body_max", set_u32, L(compare_body_max, 4), 0, 64u << 20,
+		"1048576", 0 },
+	{ "compare_memcap_mb", set_u32, L(compare_memcap_mb, 4), 1, 65536, "64", 0 },
 };
 
 static const struct key_def port_keys[] = {
@@ -1120,6 +1124,12 @@ umb_config_dump(const struct umb_launch_conf *c, FILE *fp)
 		fprintf(fp, "summary_json = %s\n", c->summary_json);
 	else
 		fprintf(fp, "; summary_json: none\n");
+	if (c->compare[0] != '\0')
+		fprintf(fp, "compare = %s\n", c->compare);
+	else
+		fprintf(fp, "; compare: default rules\n");
+	fprintf(fp, "compare_body_max = %u\ncompare_memcap_mb = %u\n",
+			c->compare_body_max, c->compare_memcap_mb);
 	if (c->roles[0] != '\0')
 		fprintf(fp, "roles = %s\n", c->roles);
 	else

@@ -98,6 +98,9 @@ struct umb_launch_conf {
 	char exchanges[UMB_CONFIG_PATH_LEN];   /**< JSON lines output; "" = none, "-" = stdout */
 	char summary_json[UMB_CONFIG_PATH_LEN]; /**< summary JSON output; "" = none */
 	char roles[UMB_CONFIG_ROLES_LEN];      /**< lcore map "0:rx+export,1:reasm"; "": default */
+	char compare[UMB_CONFIG_PATH_LEN];     /**< compare file (docs/compare.md); "": defaults */
+	uint32_t compare_body_max;       /**< body bytes kept per answer for comparing (1 MiB) */
+	uint32_t compare_memcap_mb;      /**< all kept headers, bodies and diffs (64 MiB) */
 };
 
 /**

@@ -108,20 +108,37 @@ static bool
 fifo_holds(const struct umb_http_conn *c, const struct umb_exchange *x)
 {
 	for (unsigned int i = 0; i < c->count; i++)
-		if (c->pending[(c->head + i) % UMB_HTTP_PIPELINE_MAX] == x)
+		if (c->pending[(c->head + i) % UMB_HTTP_PIPELINE_MAX].x == x)
 			return true;
 	return false;
+}
+
+static struct umb_http_slot *
+fifo_newest(struct umb_http_conn *c)
+{
+	return &c->pending[(c->head + c->count - 1) % UMB_HTTP_PIPELINE_MAX];
+}
+
+/* Take the oldest slot's record; its method in *@p method when not NULL. */
+static struct umb_exchange *
+fifo_pop_m(struct umb_http_conn *c, uint8_t *method)
+{
+	struct umb_http_slot *sl = &c->pending[c->head];
+	struct umb_exchange *x = sl->x;
+
+	if (method != NULL)
+		*method = sl->method;
+	sl->x = NULL;
+	sl->method = HTTP_GET;
+	c->head = (c->head + 1) % UMB_HTTP_PIPELINE_MAX;
+	c->count--;
+	return x;
 }
 
 static struct umb_exchange *
 fifo_pop(struct umb_http_conn *c)
 {
-	struct umb_exchange *x = c->pending[c->head];
-
-	c->pending[c->head] = NULL;
-	c->head = (c->head + 1) % UMB_HTTP_PIPELINE_MAX;
-	c->count--;
-	return x;
+	return fifo_pop_m(c, NULL);
 }
 
 static void
@@ -130,14 +147,15 @@ fifo_remove(struct umb_http_conn *c, const struct umb_exchange *x)
 	unsigned int i, n = c->count;
 
 	for (i = 0; i < n; i++)
-		if (c->pending[(c->head + i) % UMB_HTTP_PIPELINE_MAX] == x)
+		if (c->pending[(c->head + i) % UMB_HTTP_PIPELINE_MAX].x == x)
 			break;
 	if (i == n)
 		return;
 	for (; i + 1 < n; i++)
 		c->pending[(c->head + i) % UMB_HTTP_PIPELINE_MAX] =
 			c->pending[(c->head + i + 1) % UMB_HTTP_PIPELINE_MAX];
-	c->pending[(c->head + n - 1) % UMB_HTTP_PIPELINE_MAX] = NULL;
+	c->pending[(c->head + n - 1) % UMB_HTTP_PIPELINE_MAX].x = NULL;
+	c->pending[(c->head + n - 1) % UMB_HTTP_PIPELINE_MAX].method = HTTP_GET;
 	c->count--;
 }
 
@@ -151,10 +169,15 @@ x_emit(struct umb_http_conn *c, struct umb_exchange *x)
 	if (x->outcome >= UMB_OUTCOME_MAX)
 		x->outcome = UMB_OUTCOME_parse_error;
 	UMB_CTR_INC(ctx->outcome_ctr, x->outcome);
-	if (ctx->emit != NULL)
+	/* Only exchanges both sides completed are compared. */
+	if ((x->flags & UMB_X_KEEP) && x->outcome != UMB_OUTCOME_complete)
+		umb_exchange_free_kept(x);
+	if (ctx->emit != NULL) {
 		ctx->emit(ctx->emit_arg, x);
-	else
+	} else {
+		umb_exchange_free_kept(x);
 		rte_mempool_put(ctx->xpool, x);
+	}
 }
 
 /* One holder let go of @p x: emit it when nothing holds it any more. */
@@ -162,7 +185,7 @@ void
 http_x_release(struct umb_http_conn *c, struct umb_exchange *x)
 {
 	if (x == NULL || x == c->cur_req || x == c->cur_resp ||
-			(x->flags & UMB_X_SHADOW_WAIT) || fifo_holds(c, x))
+			(*x_hold(x) & HOLD_SHADOW) || fifo_holds(c, x))
 		return;
 	x_emit(c, x);
 }
@@ -180,7 +203,7 @@ x_finish_now(struct umb_http_conn *c, struct umb_exchange *x,
 		c->cur_req = NULL;
 	if (c->cur_resp == x)
 		c->cur_resp = NULL;
-	if (x->flags & UMB_X_SHADOW_WAIT)
+	if (*x_hold(x) & HOLD_SHADOW)
 		return; /* the shadow side emits it when its answer ends */
 	x_emit(c, x);
 }
@@ -188,7 +211,9 @@ x_finish_now(struct umb_http_conn *c, struct umb_exchange *x,
 static void
 x_start(struct umb_http_conn *c, struct umb_exchange *x)
 {
-	memset(x, 0, offsetof(struct umb_exchange, method));
+	memset(x, 0, offsetof(struct umb_exchange, route));
+	*x_hold(x) = 0;
+	x->route[0] = '\0';
 	x->method[0] = '\0';
 	x->uri[0] = '\0';
 	x->host[0] = '\0';
@@ -200,12 +225,14 @@ x_start(struct umb_http_conn *c, struct umb_exchange *x)
 	x->server_port = c->server_port;
 	x->af = c->af;
 	x->outcome = UMB_OUTCOME_complete;
-	x->status = -1;
-	x->shadow_status = -1;
+	x->ans[UMB_SIDE_PROD].status = -1;
+	x->ans[UMB_SIDE_SHADOW].status = -1;
 	x->flags = c->flags;
 	x->index = c->nb_requests;
 	if (c->mirror != NULL && c->mirror->accepting) {
 		x->flags |= UMB_X_MIRRORED;
+		if (c->ctx->cpool != NULL)
+			x->flags |= UMB_X_KEEP;
 	} else if (c->mirror_ended) {
 		if (c->mirror_ended != UMB_OUTCOME_not_sampled)
 			x->flags |= UMB_X_MIRRORED;
@@ -285,7 +312,8 @@ req_message_begin(llhttp_t *p)
 		if (x != NULL)
 			x->flags |= UMB_X_PIPELINED;
 	}
-	c->pending[(c->head + c->count) % UMB_HTTP_PIPELINE_MAX] = x;
+	c->pending[(c->head + c->count) % UMB_HTTP_PIPELINE_MAX].x = x;
+	c->pending[(c->head + c->count) % UMB_HTTP_PIPELINE_MAX].method = HTTP_GET;
 	c->count++;
 	c->cur_req = x;
 	c->nb_requests++;
@@ -317,6 +345,10 @@ req_method_complete(llhttp_t *p)
 			(c->ctx->allowed_methods >> p->method) & 1 ?
 			UMB_MREQ_ALLOWED : UMB_MREQ_DENIED;
 	}
+	/* The slot keeps the method even without a record (HEAD answers). */
+	if (s->no_record != NO_RECORD_OVERFLOW && c->count > 0 &&
+			fifo_newest(c)->x == x)
+		fifo_newest(c)->method = (uint8_t)p->method;
 	if (x == NULL)
 		return 0;
 	m = llhttp_method_name((llhttp_method_t)p->method);
@@ -536,7 +568,7 @@ drop_lost_answers(struct umb_http_conn *c)
 			x->flags |= UMB_X_RESP_GAP;
 		x_finish_now(c, x, UMB_OUTCOME_gap);
 	}
-	newest = c->pending[c->head];
+	newest = c->pending[c->head].x;
 	if (newest != NULL)
 		newest->flags &= ~UMB_X_PIPELINED;
 }
@@ -546,12 +578,15 @@ resp_message_begin(llhttp_t *p)
 {
 	struct umb_http_conn *c = conn_of(p);
 	struct umb_http_side *s = &c->side[UMB_HTTP_SERVER];
+	struct umb_http_hdrbuf *hb = answer_hdrbuf(c, UMB_SIDE_PROD);
 	struct umb_exchange *x;
 
 	s->state = ST_MSG;
 	s->in_body = 0;
 	s->gap_in_msg = 0;
 	XXH64_reset(&c->hash, 0);
+	if (hb != NULL)
+		hdrbuf_reset(hb);
 
 	if (s->hdr_field & RESP_CARRY) {
 		/* The final response after an interim one: same exchange. */
@@ -572,16 +607,15 @@ resp_message_begin(llhttp_t *p)
 		if (c->count == 0) {
 			CTR_INC(c, orphan_responses);
 			s->hdr_field = 0;
+			c->cur_resp_method = HTTP_GET;
 			return 0;
 		}
-		c->cur_resp = fifo_pop(c);
+		c->cur_resp = fifo_pop_m(c, &c->cur_resp_method);
 		s->hdr_field = RESP_PAIRED;
 	}
 	x = c->cur_resp;
-	if (x != NULL) {
-		x->flags |= UMB_X_RESP_BEGUN;
-		x->resp_first_us = c->now_us;
-	}
+	if (x != NULL)
+		answer_begin(&x->ans[UMB_SIDE_PROD], c->now_us);
 	return 0;
 }
 
@@ -608,6 +642,45 @@ resume_requests(struct umb_http_conn *c)
 	}
 }
 
+/* Production's headers are collected only for exchanges kept for comparing. */
+static struct umb_exchange *
+resp_keeps(llhttp_t *p)
+{
+	struct umb_exchange *x = conn_of(p)->cur_resp;
+
+	return x != NULL && (x->flags & UMB_X_KEEP) ? x : NULL;
+}
+
+static int
+resp_header_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_exchange *x = resp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_field(conn_of(p), x, UMB_SIDE_PROD, at, n);
+	return 0;
+}
+
+static int
+resp_header_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_exchange *x = resp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_value(conn_of(p), x, UMB_SIDE_PROD, at, n);
+	return 0;
+}
+
+static int
+resp_header_value_complete(llhttp_t *p)
+{
+	struct umb_exchange *x = resp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_line_end(conn_of(p), x, UMB_SIDE_PROD);
+	return 0;
+}
+
 static int
 resp_headers_complete(llhttp_t *p)
 {
@@ -616,19 +689,14 @@ resp_headers_complete(llhttp_t *p)
 	struct umb_exchange *x = c->cur_resp;
 	int status = p->status_code;
 	bool paused = answers_paused(c);
-	bool connect, head;
+	bool connect;
 
 	connect = (paused &&
 		c->side[UMB_HTTP_CLIENT].parser.method == HTTP_CONNECT) ||
-		(x != NULL && strcmp(x->method, "CONNECT") == 0);
+		c->cur_resp_method == HTTP_CONNECT;
 	if (status == 101 || (connect && status / 100 == 2)) {
 		/* Another protocol follows: this response ends parsing. */
-		if (x != NULL) {
-			x->status = status;
-			x->http_major = p->http_major;
-			x->http_minor = p->http_minor;
-			x->resp_last_us = c->now_us;
-		}
+		(void)answer_headers(c, x, UMB_SIDE_PROD, p, HTTP_HEAD);
 		CTR_INC(c, responses);
 		go_unsupported(c, x);
 		return HPE_PAUSED;
@@ -636,33 +704,21 @@ resp_headers_complete(llhttp_t *p)
 	if (status < 200) {
 		CTR_INC(c, interim_responses);
 		s->hdr_field |= RESP_INTERIM;
-		if (x != NULL) {
-			x->flags &= ~UMB_X_RESP_BEGUN;
-			x->resp_first_us = 0;
-		}
+		if (x != NULL)
+			answer_interim(&x->ans[UMB_SIDE_PROD]);
 		return 1;
 	}
 
 	CTR_INC(c, responses);
 	if (paused)
 		resume_requests(c);
-	head = x != NULL && strcmp(x->method, "HEAD") == 0;
 	if (x != NULL) {
-		x->status = status;
 		x->http_major = p->http_major;
 		x->http_minor = p->http_minor;
-		x->resp_last_us = c->now_us;
 	}
-	/* RFC 9112 6.3: no body whatever the headers say. */
-	if (head || status == 204 || status == 304)
+	if (!answer_headers(c, x, UMB_SIDE_PROD, p, c->cur_resp_method))
 		return 1;
 	s->in_body = BODY_IN;
-	if (x != NULL) {
-		if (p->flags & F_CHUNKED)
-			x->flags |= UMB_X_RESP_CHUNKED;
-		else if (llhttp_message_needs_eof(p))
-			x->flags |= UMB_X_CLOSE_DELIM;
-	}
 	return 0;
 }
 
@@ -674,10 +730,8 @@ resp_body(llhttp_t *p, const char *at, size_t n)
 
 	if (x == NULL)
 		return 0;
-	x->resp_body_bytes += n;
-	x->resp_last_us = c->now_us;
-	if (!c->side[UMB_HTTP_SERVER].gap_in_msg)
-		XXH64_update(&c->hash, at, n);
+	answer_body(c, x, UMB_SIDE_PROD, &c->hash, at, n,
+			!c->side[UMB_HTTP_SERVER].gap_in_msg);
 	return 0;
 }
 
@@ -710,14 +764,7 @@ resp_message_complete(llhttp_t *p)
 	s->hdr_field = 0;
 	if (x == NULL)
 		return 0;
-	x->flags |= UMB_X_RESP_DONE;
-	/* A close-delimited body ended at its last byte, not at the FIN. */
-	if (!(x->flags & UMB_X_CLOSE_DELIM))
-		x->resp_last_us = c->now_us;
-	if (!s->gap_in_msg) {
-		x->resp_body_hash = XXH64_digest(&c->hash);
-		x->flags |= UMB_X_HASH_VALID;
-	}
+	answer_complete(x, UMB_SIDE_PROD, &c->hash, !s->gap_in_msg, c->now_us);
 	c->cur_resp = NULL;
 	http_x_release(c, x);
 	return 0;
@@ -725,6 +772,9 @@ resp_message_complete(llhttp_t *p)
 
 static const llhttp_settings_t resp_settings = {
 	.on_message_begin = resp_message_begin,
+	.on_header_field = resp_header_field,
+	.on_header_value = resp_header_value,
+	.on_header_value_complete = resp_header_value_complete,
 	.on_headers_complete = resp_headers_complete,
 	.on_body = resp_body,
 	.on_message_complete = resp_message_complete,
@@ -773,8 +823,8 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 				if (c->cur_resp == x)
 					c->cur_resp = NULL;
 			} else if (s->no_record == NO_RECORD_POOL_EMPTY && c->count > 0 &&
-					c->pending[(c->head + c->count - 1) %
-						UMB_HTTP_PIPELINE_MAX] == NULL) {
+					fifo_newest(c)->x == NULL) {
+				fifo_newest(c)->method = HTTP_GET;
 				c->count--;
 			}
 			c->nb_requests--;
@@ -1115,7 +1165,8 @@ umb_http_gap(struct umb_http_conn *c, int dir, uint32_t len, uint64_t ts_us)
 	if (x != NULL) {
 		x->flags |= dir == UMB_HTTP_CLIENT ? UMB_X_REQ_GAP :
 			UMB_X_RESP_GAP;
-		x->flags &= ~UMB_X_HASH_VALID;
+		if (dir != UMB_HTTP_CLIENT)
+			x->ans[UMB_SIDE_PROD].flags &= ~UMB_A_HASH;
 	}
 	if (!(s->parser.flags & (F_CHUNKED | F_CONTENT_LENGTH))) {
 		/*
@@ -1123,8 +1174,13 @@ umb_http_gap(struct umb_http_conn *c, int dir, uint32_t len, uint64_t ts_us)
 		 * byte only to count them; its state does not change.
 		 */
 		if (x != NULL) {
-			x->resp_body_bytes += len;
-			x->resp_last_us = c->now_us;
+			x->ans[UMB_SIDE_PROD].body_bytes += len;
+			x->ans[UMB_SIDE_PROD].last_us = c->now_us;
+			/* Bytes never seen cannot be compared. */
+			if (x->flags & UMB_X_KEEP) {
+				umb_kept_free(&x->ans[UMB_SIDE_PROD].body);
+				x->ans[UMB_SIDE_PROD].flags |= UMB_A_BODY_CUT;
+			}
 		}
 		return;
 	}
@@ -1180,7 +1236,7 @@ umb_http_conn_end(struct umb_http_conn *c, uint64_t ts_us)
 			continue;
 		x_worsen(x, (x->flags & UMB_X_REQ_DONE) ?
 			UMB_OUTCOME_no_response : UMB_OUTCOME_incomplete);
-		if (!(x->flags & UMB_X_SHADOW_WAIT))
+		if (!(*x_hold(x) & HOLD_SHADOW))
 			x_emit(c, x); /* else the shadow side emits it */
 	}
 	c->head = 0;
@@ -1205,6 +1261,6 @@ umb_http_xpool_create(const char *name, unsigned int n, int socket_id)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	return rte_mempool_create(name, n, sizeof(struct umb_exchange), cache,
+	return rte_mempool_create(name, n, sizeof(struct http_rec), cache,
 		0, NULL, NULL, NULL, NULL, socket_id, 0);
 }

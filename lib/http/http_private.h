@@ -5,6 +5,8 @@
 #ifndef UMB_HTTP_PRIVATE_H
 #define UMB_HTTP_PRIVATE_H
 
+#include <stdbool.h>
+
 #include "umb_http.h"
 
 /* umb_http_side.state */
@@ -55,6 +57,50 @@ mq_at_c(const struct umb_http_mirror *m, unsigned int i)
 {
 	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
 }
+
+/*
+ * The record as lib/http allocates it: the published exchange first (the
+ * consumer returns it to its pool by that pointer), then what only the
+ * builder uses.
+ */
+struct http_rec {
+	struct umb_exchange x;
+	uint32_t hold;           /* HOLD_*: who still holds it besides the parsers */
+};
+#define HOLD_SHADOW 0x1      /* held until the shadow side ends */
+
+static inline uint32_t *
+x_hold(struct umb_exchange *x)
+{
+	return &((struct http_rec *)(void *)x)->hold;
+}
+
+/* answer.c: one response parser's work, for production and shadow alike */
+/* RFC 9112 6.3: does a final response with @p status to @p method have a body? */
+static inline bool
+answer_has_body(uint8_t method, int status)
+{
+	return !(method == HTTP_HEAD || status == 204 || status == 304 ||
+			(status >= 100 && status < 200));
+}
+void answer_begin(struct umb_answer *a, uint64_t now_us);
+void answer_interim(struct umb_answer *a);
+/* Final headers: status, version, framing flags; true when a body follows. */
+bool answer_headers(struct umb_http_conn *c, struct umb_exchange *x, int side,
+		const llhttp_t *p, uint8_t method);
+void answer_body(struct umb_http_conn *c, struct umb_exchange *x, int side,
+		XXH64_state_t *h, const char *at, size_t n, bool hash);
+void answer_complete(struct umb_exchange *x, int side, XXH64_state_t *h,
+		bool hash_valid, uint64_t now_us);
+/* Header collection of a mirrored connection's answers (either side),
+ * into @p x's answer @p side. */
+struct umb_http_hdrbuf *answer_hdrbuf(struct umb_http_conn *c, int side);
+void hdrbuf_reset(struct umb_http_hdrbuf *hb);
+void hdrbuf_field(struct umb_http_conn *c, struct umb_exchange *x, int side,
+		const char *at, size_t n);
+void hdrbuf_value(struct umb_http_conn *c, struct umb_exchange *x, int side,
+		const char *at, size_t n);
+void hdrbuf_line_end(struct umb_http_conn *c, struct umb_exchange *x, int side);
 
 /* exchange.c */
 /* One holder let go of @p x: emit it when nothing holds it any more. */

@@ -2,7 +2,7 @@
  * The shadow side of the HTTP builder (docs/peer.md): the requests of a
  * mirrored connection as client stream offsets with their allowlist
  * verdict, pacing, and the shadow's answers (a third llhttp parser) paired
- * with them. A record of a mirrored connection is held (UMB_X_SHADOW_WAIT)
+ * with them. A record of a mirrored connection is held (HOLD_SHADOW)
  * until the shadow's answer ends or the mirror does.
  */
 #include <string.h>
@@ -65,7 +65,7 @@ mirror_req_start(struct umb_http_conn *c, const char *at)
 	e->end = UINT64_MAX;
 	e->pipelined = s->mpipelined;
 	if (e->x != NULL)
-		e->x->flags |= UMB_X_SHADOW_WAIT;
+		*x_hold(e->x) |= HOLD_SHADOW;
 	s->mirror = MSG_MIRROR_ENTRY;
 }
 
@@ -107,7 +107,7 @@ mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
 			continue;
 		if (why != UMB_OUTCOME_complete)
 			x_worsen(x, why);
-		x->flags &= ~UMB_X_SHADOW_WAIT;
+		*x_hold(x) &= ~HOLD_SHADOW;
 		http_x_release(c, x);
 	}
 	m->answered = 0;
@@ -156,6 +156,7 @@ sresp_message_begin(llhttp_t *p)
 	s->state = ST_MSG;
 	m->in_body = 0;
 	XXH64_reset(&m->hash, 0);
+	hdrbuf_reset(&m->hdr[UMB_SIDE_SHADOW]);
 	if (m->hflags & SH_CARRY) {
 		m->hflags = SH_PAIRED;
 	} else {
@@ -172,10 +173,49 @@ sresp_message_begin(llhttp_t *p)
 		m->cur = e->x;
 		m->hflags = SH_PAIRED;
 	}
-	if (m->cur != NULL) {
-		m->cur->flags |= UMB_X_SHADOW_BEGUN;
-		m->cur->shadow_first_us = c->now_us;
-	}
+	if (m->cur != NULL)
+		answer_begin(&m->cur->ans[UMB_SIDE_SHADOW], c->now_us);
+	return 0;
+}
+
+/* The shadow's headers are collected only for exchanges kept for comparing. */
+static struct umb_exchange *
+sresp_keeps(llhttp_t *p)
+{
+	struct umb_http_mirror *m = conn_of(p)->mirror;
+
+	if (m == NULL || m->cur == NULL || !(m->cur->flags & UMB_X_KEEP))
+		return NULL;
+	return m->cur;
+}
+
+static int
+sresp_header_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_exchange *x = sresp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_field(conn_of(p), x, UMB_SIDE_SHADOW, at, n);
+	return 0;
+}
+
+static int
+sresp_header_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct umb_exchange *x = sresp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_value(conn_of(p), x, UMB_SIDE_SHADOW, at, n);
+	return 0;
+}
+
+static int
+sresp_header_value_complete(llhttp_t *p)
+{
+	struct umb_exchange *x = sresp_keeps(p);
+
+	if (x != NULL)
+		hdrbuf_line_end(conn_of(p), x, UMB_SIDE_SHADOW);
 	return 0;
 }
 
@@ -191,25 +231,18 @@ sresp_headers_complete(llhttp_t *p)
 	if (status < 200 && status != 101) {
 		CTR_INC(c, shadow_interim);
 		m->hflags |= SH_INTERIM;
-		if (x != NULL) {
-			x->flags &= ~UMB_X_SHADOW_BEGUN;
-			x->shadow_first_us = 0;
-		}
+		if (x != NULL)
+			answer_interim(&x->ans[UMB_SIDE_SHADOW]);
 		return 1;
 	}
 	CTR_INC(c, shadow_responses);
 	if ((m->hflags & SH_PAIRED) && m->count > 0)
 		method = mq_at(m, 0)->method;
-	if (x != NULL) {
-		x->shadow_status = (int16_t)status;
-		x->shadow_last_us = c->now_us;
-	}
-	if (status == 101 || method == HTTP_HEAD || status == 204 ||
-			status == 304)
+	/* A 101 ends the comparison; its bytes after it are never parsed. */
+	if (!answer_headers(c, x, UMB_SIDE_SHADOW, p,
+			status == 101 ? HTTP_HEAD : method))
 		return 1;
 	m->in_body = 1;
-	if (x != NULL && (p->flags & F_CHUNKED))
-		x->flags |= UMB_X_SHADOW_CHUNKED;
 	return 0;
 }
 
@@ -221,9 +254,7 @@ sresp_body(llhttp_t *p, const char *at, size_t n)
 
 	if (x == NULL)
 		return 0;
-	x->shadow_body_bytes += n;
-	x->shadow_last_us = c->now_us;
-	XXH64_update(&c->mirror->hash, at, n);
+	answer_body(c, x, UMB_SIDE_SHADOW, &c->mirror->hash, at, n, true);
 	return 0;
 }
 
@@ -255,20 +286,28 @@ sresp_message_complete(llhttp_t *p)
 	m->cur = NULL;
 	if (x == NULL)
 		return 0;
-	x->flags |= UMB_X_SHADOW_DONE | UMB_X_SHADOW_HASH;
-	x->shadow_last_us = c->now_us;
-	x->shadow_body_hash = XXH64_digest(&m->hash);
-	x->flags &= ~UMB_X_SHADOW_WAIT;
+	answer_complete(x, UMB_SIDE_SHADOW, &m->hash, true, c->now_us);
+	*x_hold(x) &= ~HOLD_SHADOW;
 	http_x_release(c, x);
 	return 0;
 }
 
 const llhttp_settings_t mirror_answer_settings = {
 	.on_message_begin = sresp_message_begin,
+	.on_header_field = sresp_header_field,
+	.on_header_value = sresp_header_value,
+	.on_header_value_complete = sresp_header_value_complete,
 	.on_headers_complete = sresp_headers_complete,
 	.on_body = sresp_body,
 	.on_message_complete = sresp_message_complete,
 };
+
+void
+umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why)
+{
+	if (c != NULL)
+		c->mirror_ended = (uint8_t)why;
+}
 
 void
 umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
@@ -352,7 +391,7 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 		if (x == NULL)
 			continue;
 		x_worsen(x, why);
-		x->flags &= ~UMB_X_SHADOW_WAIT;
+		*x_hold(x) &= ~HOLD_SHADOW;
 		http_x_release(c, x);
 	}
 	m->count = (uint8_t)keep;

@@ -53,7 +53,10 @@ extern "C" {
 	X(shadow_orphans, "shadow responses with no request waiting for them (dropped)") \
 	X(shadow_parse_errors, "llhttp errors in the shadow's responses (the mirror ends)") \
 	X(mirror_overflow, "mirrored requests over the per-connection pending cap (capped)") \
-	X(mirror_denied, "mirrored connections stopped at a request not on the allowlist")
+	X(mirror_denied, "mirrored connections stopped at a request not on the allowlist") \
+	X(headers_cut, "answers of mirrored exchanges with headers past the keep cap (the rest not kept)") \
+	X(body_over_max, "answers whose body passed compare_body_max (compared by hash only)") \
+	X(body_no_memory, "answers whose body found the compare memcap exhausted (compared by hash only)")
 
 #define UMB_HTTP_ENUM_(n, d) UMB_HTTP_##n,
 enum umb_http_ctr {
@@ -71,10 +74,13 @@ extern const struct umb_ctr_group umb_http_ctr_group;
  * because without the production side there is nothing to compare.
  */
 #define UMB_OUTCOMES(X) \
-	X(complete, "request and final response both parsed to the end (and, when mirrored, the shadow's response too)") \
+	X(complete, "request and final response both parsed to the end; not mirrored, so nothing to compare") \
+	X(match, "mirrored: both answers complete and equal under the compare rules") \
+	X(mismatch, "mirrored: both answers complete and different (the diffs say how)") \
+	X(not_compared, "mirrored, both answers complete, but the comparator was saturated (live): not compared") \
 	X(shadow_timeout, "mirrored: the shadow's response did not begin in time, or the shadow was unreachable") \
 	X(shadow_reset, "mirrored: the shadow reset or closed the connection before answering") \
-	X(shadow_error, "mirrored: the shadow's response was not valid HTTP/1.x or lost bytes") \
+	X(shadow_error, "mirrored: the shadow failed: it answered 5xx where production did not, or its response was not valid HTTP/1.x or lost bytes") \
 	X(suppressed, "sampled, but its method is not on the allowlist: no byte of it reached the shadow") \
 	X(capped, "sampled, but not mirrored: a cap (sessions, rate, held bytes, queue) was reached") \
 	X(not_sampled, "the flow was not sampled for mirroring (not written by default)") \
@@ -100,61 +106,119 @@ const char *umb_outcome_name(enum umb_outcome o);
 #define UMB_HTTP_HOST_MAX  256   /**< bytes kept of the Host header */
 #define UMB_HTTP_PIPELINE_MAX 32 /**< pending requests per connection */
 
-/* umb_exchange.flags (32 bits) */
+/* umb_exchange.flags: the request and the exchange as a whole */
 #define UMB_X_MIDSTREAM   0x0001 /**< flow picked up without its handshake */
 #define UMB_X_URI_TRUNC   0x0002 /**< uri holds the first UMB_HTTP_URI_MAX-1 bytes */
 #define UMB_X_HOST_TRUNC  0x0004
-#define UMB_X_HASH_VALID  0x0008 /**< resp_body_hash covers the whole body */
 #define UMB_X_REQ_GAP     0x0010 /**< the request crossed a capture gap */
-#define UMB_X_RESP_GAP    0x0020 /**< the response crossed a capture gap */
+#define UMB_X_RESP_GAP    0x0020 /**< production's response crossed a capture gap */
 #define UMB_X_PIPELINED   0x0040 /**< sent before the previous response began */
-#define UMB_X_RESP_CHUNKED 0x0080
 #define UMB_X_REQ_DONE    0x0100 /**< request message complete */
-#define UMB_X_RESP_BEGUN  0x0200 /**< a final response began */
-#define UMB_X_RESP_DONE   0x0400 /**< final response message complete */
-#define UMB_X_CLOSE_DELIM 0x0800 /**< response body delimited by connection close */
-#define UMB_X_MIRRORED    0x1000 /**< the flow was mirrored: shadow_* fields apply */
+#define UMB_X_MIRRORED    0x1000 /**< the flow was mirrored: ans[UMB_SIDE_SHADOW] applies */
 #define UMB_X_SHADOW_SENT 0x2000 /**< every byte of the request went to the shadow */
-#define UMB_X_SHADOW_BEGUN 0x4000 /**< the shadow's final response began */
-#define UMB_X_SHADOW_DONE 0x8000 /**< the shadow's final response ended */
-#define UMB_X_SHADOW_HASH 0x10000 /**< shadow_body_hash covers the whole body */
-#define UMB_X_SHADOW_CHUNKED 0x20000
-#define UMB_X_SHADOW_WAIT 0x40000 /**< private: held until the shadow side ends */
+#define UMB_X_KEEP        0x4000 /**< answers keep headers and bodies for the comparator */
+#define UMB_X_SLOWER      0x8000 /**< comparator: the shadow was flagged slower */
 
-/** One HTTP exchange: a request and the response paired with it. */
+/* umb_answer.flags: one side's final response */
+#define UMB_A_BEGUN       0x0001 /**< a final response began */
+#define UMB_A_DONE        0x0002 /**< the final response ended */
+#define UMB_A_HASH        0x0004 /**< body_hash covers the whole body */
+#define UMB_A_CHUNKED     0x0008 /**< chunked transfer coding */
+#define UMB_A_CLOSE_DELIM 0x0010 /**< body delimited by connection close */
+#define UMB_A_HDRS_CUT    0x0020 /**< headers past the keep cap were not kept */
+#define UMB_A_BODY_CUT    0x0040 /**< body not kept (size or memcap): compare by hash */
+
+/**
+ * Bytes kept for the comparator: a chain of chunks from the compare pool
+ * (umb_http_ctx.cpool, the global compare memcap). Freed by whoever ends
+ * the record's life (umb_kept_free).
+ */
+#define UMB_CHUNK_DATA 2032
+struct umb_chunk {
+	struct umb_chunk *next;
+	uint32_t len;
+	uint32_t pad;
+	uint8_t data[UMB_CHUNK_DATA];
+};
+
+struct umb_kept {
+	struct umb_chunk *head, *tail;
+	uint64_t len;             /**< bytes in the chain */
+};
+
+#define UMB_SIDE_PROD   0 /**< production's answer (as captured) */
+#define UMB_SIDE_SHADOW 1 /**< the shadow's answer (umbra is its peer) */
+
+/** One side's answer to the request: the same fields for both sides. */
+struct umb_answer {
+	uint64_t first_us;        /**< first byte (epoch us), 0 when none */
+	uint64_t last_us;         /**< last byte, 0 when none */
+	uint64_t body_bytes;      /**< decoded (de-chunked) body bytes */
+	uint64_t body_hash;       /**< XXH64 (seed 0) of them (UMB_A_HASH) */
+	struct umb_kept hdrs;     /**< "Name: value\r\n" lines (UMB_X_KEEP) */
+	struct umb_kept body;     /**< de-chunked body, still content-encoded (UMB_X_KEEP) */
+	int16_t status;           /**< final status code, -1 when none */
+	uint16_t flags;           /**< UMB_A_* */
+	uint8_t http_major;
+	uint8_t http_minor;
+};
+
+#define UMB_X_ROUTE_MAX 160 /**< bytes of the route name the comparator writes */
+
+/**
+ * One HTTP exchange: the request half and two answer halves (production,
+ * shadow), then what the comparator found. Published: the consumer stages
+ * (compare, export) read it; lib/http's own bookkeeping lives elsewhere.
+ */
 struct umb_exchange {
+	/* the request */
 	uint64_t req_first_us;    /**< request first byte (epoch us) */
 	uint64_t req_last_us;     /**< request last byte */
-	uint64_t resp_first_us;   /**< response first byte, 0 when none */
-	uint64_t resp_last_us;    /**< response last byte, 0 when none */
 	uint64_t req_body_bytes;  /**< decoded request body bytes */
-	uint64_t resp_body_bytes; /**< decoded response body bytes */
-	uint64_t resp_body_hash;  /**< XXH64 (seed 0) of the decoded body */
+	uint64_t shadow_sent_us;  /**< its last byte sent to the shadow */
 	uint64_t flow_id;         /**< caller's flow identifier */
-	uint64_t shadow_sent_us;  /**< the request's last byte sent to the shadow */
-	uint64_t shadow_first_us; /**< the shadow's response first byte */
-	uint64_t shadow_last_us;  /**< the shadow's response last byte */
-	uint64_t shadow_body_bytes; /**< decoded body bytes of the shadow's response */
-	uint64_t shadow_body_hash;  /**< XXH64 of it (UMB_X_SHADOW_HASH) */
 	union umb_addr client;
 	union umb_addr server;
 	uint16_t client_port;
 	uint16_t server_port;
 	uint8_t af;               /**< 4 or 6 */
 	uint8_t outcome;          /**< enum umb_outcome */
-	int16_t status;           /**< final status code, -1 when none */
-	int16_t shadow_status;    /**< the shadow's final status code, -1 when none */
-	uint32_t flags;           /**< UMB_X_* */
 	uint8_t http_major;
 	uint8_t http_minor;
+	uint32_t flags;           /**< UMB_X_* */
 	uint32_t index;           /**< request number within the connection (0-based) */
+	/* the answers, by UMB_SIDE_* */
+	struct umb_answer ans[2];
+	/* the comparison (set by the compare stage) */
+	struct umb_kept diffs;    /**< the differences as a JSON array text */
+	uint32_t nb_diffs;        /**< differences found (may exceed those written) */
+	uint16_t cmp_flags;       /**< UMB_CMP_R_* of the comparison */
+	uint16_t route_len;
 	uint16_t method_len;
 	uint16_t uri_len;
 	uint16_t host_len;
+	char route[UMB_X_ROUTE_MAX];
 	char method[UMB_HTTP_METHOD_MAX];
 	char uri[UMB_HTTP_URI_MAX];
 	char host[UMB_HTTP_HOST_MAX];
 };
+
+/**
+ * Append @p n bytes to @p k from @p pool, at most @p cap bytes in all.
+ * @return 0, -ENOSPC (over @p cap: nothing appended), -ENOMEM (pool empty:
+ * nothing appended).
+ */
+int umb_kept_append(struct rte_mempool *pool, struct umb_kept *k,
+		const void *p, size_t n, uint64_t cap);
+/** Copy the first @p cap bytes of @p k to @p dst; returns bytes copied. */
+size_t umb_kept_copy(const struct umb_kept *k, void *dst, size_t cap);
+/** Return every chunk of @p k to its pool. */
+void umb_kept_free(struct umb_kept *k);
+/** Free everything a record keeps (answers' headers and bodies, diffs). */
+void umb_exchange_free_kept(struct umb_exchange *x);
+/** Create the chunk pool of the compare memcap (@p mb MiB). NULL + rte_errno. */
+struct rte_mempool *umb_kept_pool_create(const char *name, uint32_t mb,
+		int socket_id);
 
 /** Per-lcore context shared by every connection of that lcore. */
 struct umb_http_ctx {
@@ -165,6 +229,25 @@ struct umb_http_ctx {
 	uint64_t *ctr;             /**< UMB_HTTP_CTR_MAX counters */
 	uint64_t *outcome_ctr;     /**< UMB_OUTCOME_MAX counters */
 	uint64_t allowed_methods;  /**< mirrored connections: bit llhttp_method_t */
+	/**
+	 * Kept content for the comparator (mirrored exchanges only): chunk
+	 * pool (NULL: keep nothing), body cap per answer, header cap.
+	 */
+	struct rte_mempool *cpool;
+	uint64_t body_max;         /**< compare_body_max: bytes of body kept per answer */
+};
+
+#define UMB_HTTP_HDR_KEEP 4096  /**< bytes of headers kept per answer */
+#define UMB_HTTP_HDR_COUNT 64   /**< headers kept per answer */
+
+/**
+ * Collecting one answer's headers (mirrored connections only): the bytes go
+ * straight to the answer's kept chunks; this is the line state.
+ */
+struct umb_http_hdrbuf {
+	uint16_t count;             /**< header lines kept */
+	uint8_t cut;                /**< past a cap: the rest is not kept */
+	uint8_t in_value;           /**< where the current line is */
 };
 
 #define UMB_HTTP_CLIENT 0 /**< direction: client to server (requests) */
@@ -188,6 +271,13 @@ struct umb_http_side {
 #define UMB_MREQ_UNKNOWN 0 /**< method not parsed yet: hold its bytes */
 #define UMB_MREQ_ALLOWED 1 /**< on the allowlist */
 #define UMB_MREQ_DENIED  2 /**< not on the allowlist, or not a valid request */
+
+/** A FIFO slot of a request awaiting its answer: the method stays here even
+ * when the request has no record (pool empty), so HEAD answers pair right. */
+struct umb_http_slot {
+	struct umb_exchange *x;  /**< its record, NULL when it has none */
+	uint8_t method;          /**< llhttp_method_t, HTTP_GET until parsed */
+};
 
 /** A request of a mirrored connection, as the shadow side sees it. */
 struct umb_http_mreq {
@@ -226,14 +316,16 @@ struct umb_http_mirror {
 	uint8_t stop_why;               /**< outcome of the requests from stop_at on */
 	uint64_t stop_at;               /**< nothing from this offset on may be sent */
 	uint64_t done_end;              /**< end of the last request that left the FIFO */
+	struct umb_http_hdrbuf hdr[2];  /**< headers being collected, by UMB_SIDE_* */
 };
 
 /** HTTP state of one TCP connection. */
 struct umb_http_conn {
 	struct umb_http_side side[3];   /**< by direction, UMB_HTTP_SHADOW last */
-	struct umb_exchange *pending[UMB_HTTP_PIPELINE_MAX]; /**< FIFO */
+	struct umb_http_slot pending[UMB_HTTP_PIPELINE_MAX]; /**< FIFO */
 	struct umb_exchange *cur_req;   /**< request being parsed (also in pending) */
 	struct umb_exchange *cur_resp;  /**< exchange whose response is being parsed */
+	uint8_t cur_resp_method;        /**< method of the request it answers */
 	struct umb_http_ctx *ctx;
 	XXH64_state_t hash;             /**< running hash of the current response body */
 	uint64_t now_us;                /**< time of the bytes being parsed */
@@ -251,9 +343,22 @@ struct umb_http_conn {
 	uint32_t flags;                 /**< UMB_X_MIDSTREAM copied into records */
 	uint32_t nb_requests;
 	struct umb_http_mirror *mirror; /**< the shadow side while mirrored, else NULL */
-	uint8_t mirror_ended;           /**< outcome of requests after the mirror ended, 0: none */
-	uint8_t mirror_failed;          /**< the shadow's bytes broke the mirror: abort it */
+	uint8_t mirror_ended;           /**< private: outcome of requests after the mirror ended */
+	uint8_t mirror_failed;          /**< private: the shadow's bytes broke the mirror */
 };
+
+/**
+ * Requests that start from now on end with @p why (not_sampled, capped):
+ * the connection will not be mirrored.
+ */
+void umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why);
+
+/** The shadow's bytes broke the mirror: the caller must abort it. */
+static inline int
+umb_http_mirror_failed(const struct umb_http_conn *c)
+{
+	return c->mirror_failed;
+}
 
 /**
  * Start HTTP parsing of a connection.

@@ -224,7 +224,7 @@ http_start(struct umb_session_table *t, struct umb_flow *f, struct session *s)
 			&f->key.addr[sv], f->key.port[sv], !s->handshake_seen);
 	s->http_started = 1;
 	if (!s->sampled)  /* record_unsampled */
-		s->http.mirror_ended = UMB_OUTCOME_not_sampled;
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_sampled);
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,7 +446,7 @@ mirror_after_peer(struct umb_session_table *t, uint64_t now)
 		s->dirty = 0;
 		if (s->peer == NULL)
 			continue;
-		if (s->http.mirror_failed) {
+		if (umb_http_mirror_failed(&s->http)) {
 			mirror_abort(s, UMB_OUTCOME_shadow_error,
 					UMB_MIRROR_shadow_errors, now);
 			continue;
@@ -487,7 +487,7 @@ mirror_open(struct umb_session_table *t, struct umb_flow *f,
 	if (rc != 0) {
 		s->peer = NULL;
 		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_capped);
-		s->http.mirror_ended = UMB_OUTCOME_capped;
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_capped);
 		return;
 	}
 	UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_sessions);
@@ -887,6 +887,8 @@ umb_session_create(const struct umb_session_params *p,
 	t->http.ctr = ctrs->http;
 	t->http.outcome_ctr = ctrs->outcome;
 	t->http.allowed_methods = p->allowed_methods;
+	t->http.cpool = p->compare_pool;
+	t->http.body_max = p->compare_body_max;
 	TAILQ_INIT(&t->mirrored);
 	if (p->peer != NULL) {
 		struct umb_peer_ctx_params pp = *p->peer;

@@ -94,6 +94,9 @@ struct umb_session_params {
 	const struct umb_peer_ctx_params *peer;
 	uint64_t allowed_methods;   /**< bit per llhttp method: may reach the shadow */
 	uint64_t shadow_response_timeout_us; /**< request sent -> answer begun */
+	/** Kept content of mirrored exchanges for the comparator (NULL: none). */
+	struct rte_mempool *compare_pool;
+	uint64_t compare_body_max;  /**< body bytes kept per answer */
 	/** Receives every finished record; must rte_mempool_put it eventually. */
 	void (*emit)(void *arg, struct umb_exchange *x);
 	void *emit_arg;

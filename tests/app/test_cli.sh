@@ -59,7 +59,7 @@ else
   ko "--roles" "exit $rc: $(tail -n 3 "$W/roles.out")"
 fi
 
-timeout 120 "$UMBRA" --no-huge --no-pci --no-shconf -m 512 -l 0 --file-prefix=umbcli$$ \
+timeout 120 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix=umbcli$$ \
   --log-level=lib.eal:error -- --pcap "$PCAP" --exchanges "$W/eal.jsonl" >"$W/eal.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && [ "$(norm "$W/one.jsonl")" = "$(norm "$W/eal.jsonl")" ]; then
   ok "EAL args before -- work"
@@ -109,7 +109,7 @@ rm -f "$W/big.pcap"
 # Live mode: a port the EAL arguments made is a tap that never ends; umbra
 # runs until SIGINT, stamps frames with its own clock, and reports the same
 # exchanges as offline.
-"$UMBRA" --no-huge --no-pci --no-shconf -m 512 -l 0 --file-prefix=umblive$$ \
+"$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix=umblive$$ \
   --log-level=lib.eal:error --log-level=pmd.net.pcap:error \
   --vdev "net_pcap_live0,rx_pcap=$PCAP" -- --exchanges "$W/live.jsonl" \
   --summary-json "$W/live.json" >"$W/live.out" 2>&1 &

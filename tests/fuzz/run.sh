@@ -8,7 +8,7 @@ BUILD=${1:-build-fuzz}
 SECONDS_EACH=${2:-20}
 HERE=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
-for t in decode reasm http neigh peer_conn config; do
+for t in decode reasm http neigh peer_conn config compare decode_body compare_rules; do
   exe=$BUILD/tests/fuzz/fuzz_$t
   if [ ! -x "$exe" ]; then echo "FAIL fuzz_$t: $exe not built"; fail=$((fail + 1)); continue; fi
   work=$(mktemp -d)

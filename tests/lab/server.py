@@ -17,6 +17,10 @@ Routes (the same on both sides, only "version" differs; nginx answers the
                              bytes of it then a TCP RST
   /lag/{ms}                  200 {"lag_ms":ms} at once; with --lag-route,
                              after ms milliseconds (a shadow-only delay)
+  /cmp/{kind}/{n}            the comparator's scenario: version 2 renames a
+                             field (rename), changes a number (number), adds
+                             a timestamp (stamp), answers 500 (error), 3 s
+                             later (slow), gzip-encoded (gzip), or the same
 Request bodies are read whole (Content-Length or chunked, at most
 MAX_BODY) so keep-alive carries on after POST/PUT/PATCH. One access-log
 line per request in nginx's format (ACCESS_FMT in scripts/lab): body bytes
@@ -269,6 +273,11 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send_json(400, {"version": v, "error": "out of range"})
             return
+        mo = re.fullmatch(r"/cmp/(rename|number|stamp|error|slow|gzip|same)/"
+                          r"([0-9]{1,9})", path)
+        if mo:
+            self.send_cmp(mo.group(1), int(mo.group(2)), v)
+            return
         if path == "/reset":
             if self.server.reset_route and m != "HEAD":
                 self.send_reset()
@@ -276,6 +285,35 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_pattern(RESET_TOTAL)
             return
         self.send_json(404, {"version": v, "error": "not found"})
+
+    # --- /cmp: the comparator's lab scenario (one difference per route) ---
+    def send_cmp(self, kind, i, v):
+        """Version 2 differs from version 1 in one way per route: a renamed
+        field, a number beyond tolerance, an added (ignored) timestamp, a 500,
+        3 s of delay, a gzip-encoded body; /cmp/same is identical."""
+        doc = {"id": i, "name": "item-%d" % i, "price": 10.25,
+               "tags": ["a", "b"], "meta": {"owner": "lab", "rev": 3}}
+        if v == 1 or kind == "same":
+            self.send_json(200, doc)
+            return
+        if kind == "rename":
+            doc["title"] = doc.pop("name")
+        elif kind == "number":
+            doc["price"] = 10.75
+        elif kind == "stamp":
+            doc["meta"]["timestamp"] = time.time()
+        elif kind == "error":
+            self.send_json(500, {"error": "internal", "id": i})
+            return
+        elif kind == "slow":
+            time.sleep(3.0)
+        elif kind == "gzip":
+            import gzip
+            body = gzip.compress(dumps(doc), mtime=0)
+            self.send_bytes(200, body, JSON_TYPE,
+                            extra=(("Content-Encoding", "gzip"),))
+            return
+        self.send_json(200, doc)
 
     def access_log(self):
         t = time.localtime()

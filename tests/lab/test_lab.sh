@@ -322,7 +322,7 @@ else
 fi
 # With UMBRA=path/to/umbra: DPDK's net_af_packet reads the same copy.
 if [ -n "${UMBRA:-}" ] && [ -x "$UMBRA" ]; then
-	timeout 60 "$UMBRA" --no-huge --no-pci --no-shconf -m 512 -l 0 \
+	timeout 60 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 \
 		--file-prefix=umblab$$ --log-level=lib.eal:error \
 		--vdev "$UMBRA_TAP_VDEV" -- --exchanges "$W/afp.jsonl" >"$W/afp.out" 2>&1 &
 	upid=$!

@@ -46,7 +46,7 @@ PY
 tap_tx() { ip -s -j link show umb-tap | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'; }
 tx0=$(tap_tx)
 
-"$UMBRA" --no-huge --no-pci --no-shconf -m 512 -l 0 --file-prefix=$PREFIX \
+"$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix=$PREFIX \
   --log-level=lib.eal:error -- --config "$ROOT/config/lab/umbra.ini" \
   --exchanges "$W/x.jsonl" --summary-json "$W/s.json" >"$W/umbra.out" 2>&1 &
 upid=$!

@@ -261,6 +261,10 @@ def ko(m, why):
     print("FAIL %s: %s" % (m, why))
 
 
+# A mirrored exchange both sides completed ends compared: match or mismatch.
+DONE = ("match", "mismatch")
+
+
 def check(cond, m, why):
     ok(m) if cond else ko(m, why)
 
@@ -380,7 +384,7 @@ def all_complete_same_bodies(test, xf, what, umbra_ip=UMBRA_IP):
     exp = expect(test)
     xs = lines(xf, test)
     basic(test, xs, exp)
-    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+    bad = [short(x) for x in xs if x.get("outcome") not in DONE or x.get("shadow_status") != 200
            or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")
            or (not x["uri"].startswith("/api/")
                and x.get("shadow_resp_body_hash") != x.get("resp_body_hash"))]
@@ -396,7 +400,7 @@ def t1(xf):
     exp = expect("t1")
     xs = lines(xf, "t1")
     by = basic("t1", xs, exp)
-    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200]
+    bad = [short(x) for x in xs if x.get("outcome") not in DONE or x.get("shadow_status") != 200]
     check(xs and not bad, "t1: every line complete with shadow_status 200",
           "%d bad: %s" % (len(bad), bad[:3]))
     same = [x for x in xs if x["uri"].startswith("/same/")]
@@ -456,7 +460,7 @@ def t3(xf):
                 continue
             if i < cut:
                 allowed.append((c, m, u, 0))
-                if x.get("outcome") != "complete" or x.get("shadow_status") is None:
+                if x.get("outcome") not in DONE or x.get("shadow_status") is None:
                     before_bad.append(short(x))
             elif i == cut:
                 if x.get("outcome") != "suppressed" or x.get("shadow_status") is not None:
@@ -470,7 +474,7 @@ def t3(xf):
     check(allowed and not before_bad,
           "t3: GET/HEAD/OPTIONS before them complete with a shadow status (%d)" % len(allowed),
           "%s" % before_bad[:4])
-    after_bad = [short(x) for x in after if x.get("outcome") == "complete"
+    after_bad = [short(x) for x in after if x.get("outcome") in DONE
                  or x.get("shadow_status") is not None]
     check(after and not after_bad,
           "t3: requests after a suppressed one on its connection are not mirrored (%d, outcomes %s)"
@@ -488,7 +492,7 @@ def t6(xf):
     xs = lines(xf, "t6")
     by = basic("t6", xs, exp)
     many = [x for c, _, u, _ in exp if c == "many" for x in [by.get(u)] if x]
-    bad = [short(x) for x in many if x.get("outcome") != "complete" or x.get("shadow_status") != 200]
+    bad = [short(x) for x in many if x.get("outcome") not in DONE or x.get("shadow_status") != 200]
     idx = sorted(x.get("index") for x in many)
     check(len(many) == 50 and not bad and idx == list(range(50)),
           "t6: 50 requests on one connection, all complete, indices 0..49",
@@ -496,7 +500,7 @@ def t6(xf):
     for u, n, chunked in (("/big/5000000?t6-big", 5000000, False),
                           ("/chunked/3000000?t6-chunked", 3000000, True)):
         x = by.get(u)
-        good = (x is not None and x.get("outcome") == "complete" and
+        good = (x is not None and x.get("outcome") in DONE and
                 x.get("shadow_status") == 200 and x.get("resp_body_bytes") == n and
                 x.get("shadow_resp_body_bytes") == n and x.get("resp_body_hash") and
                 x.get("shadow_resp_body_hash") == x.get("resp_body_hash") and
@@ -510,10 +514,10 @@ def t6(xf):
           (short(x) + " req_body_bytes=%s" % x.get("req_body_bytes")) if x else "no line")
     burst = [by[u] for c, _, u, _ in exp if c == "burst" and u in by]
     outs = [x.get("outcome") for x in sorted(burst, key=lambda x: x.get("index", 0))]
-    ncomplete = next((i for i, o in enumerate(outs) if o != "complete"), len(outs))
+    ncomplete = next((i for i, o in enumerate(outs) if o not in DONE), len(outs))
     tail_ok = all(o == "capped" for o in outs[ncomplete:])
     good = (len(burst) == 40 and ncomplete >= 32 and tail_ok and
-            all(x.get("shadow_status") == 200 for x in burst if x.get("outcome") == "complete") and
+            all(x.get("shadow_status") == 200 for x in burst if x.get("outcome") in DONE) and
             all(x.get("shadow_status") is None for x in burst if x.get("outcome") == "capped"))
     check(good, "t6: 40 requests back to back: %d complete, then %d capped (at most 32 wait for the shadow)"
           % (ncomplete, len(outs) - ncomplete),
@@ -528,7 +532,7 @@ def t5run1(xf):
     xs = lines(xf, "t5c")
     by = basic("t5c", xs, exp)
     lag = [x for x in xs if x["uri"].startswith("/lag/3000")]
-    bad = [short(x) for x in lag if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+    bad = [short(x) for x in lag if x.get("outcome") not in DONE or x.get("shadow_status") != 200
            or x.get("ttfb_us") is None or x.get("shadow_ttfb_us") is None
            or x["shadow_ttfb_us"] - x["ttfb_us"] < 2500000
            or x["shadow_ttfb_us"] > 6000000]
@@ -536,13 +540,13 @@ def t5run1(xf):
           "t5: /lag/3000 (3 s slower on the shadow only): complete, shadow_ttfb_us - ttfb_us >= 2.5 s (%s)"
           % ", ".join("%.2f s" % ((x.get("shadow_ttfb_us") or 0) / 1e6) for x in lag),
           "%s" % bad[:3])
-    rest = [short(x) for x in xs if x not in lag and (x.get("outcome") != "complete"
+    rest = [short(x) for x in xs if x not in lag and (x.get("outcome") not in DONE
                                                        or x.get("shadow_status") != 200)]
     check(not rest, "t5: the request paced behind a lagging one completes", "%s" % rest[:3])
     exp = expect("t5a")
     xs = lines(xf, "t5a")
     by = basic("t5a", xs, exp)
-    bad = [short(x) for x in xs if x.get("outcome") != "complete" or x.get("shadow_status") != 200
+    bad = [short(x) for x in xs if x.get("outcome") not in DONE or x.get("shadow_status") != 200
            or x.get("shadow_resp_body_bytes") != x.get("resp_body_bytes")]
     check(xs and not bad,
           "t5: 5%% loss on the shadow link: all %d exchanges complete, same body bytes" % len(xs),
@@ -556,7 +560,8 @@ def t5run2(xf):
         exp = expect(test)
         xs = [x for x in lines(xf, tag)]
         basic(test, xs, exp)
-        bad = [short(x) for x in xs if x.get("outcome") != want]
+        bad = [short(x) for x in xs if x.get("outcome") not in
+               (DONE if want == "complete" else (want,))]
         check(xs and not bad, "%s: %s: outcome %s (%d)" % (test, what, want, len(xs)),
               "%s" % bad[:3])
         return xs
@@ -585,7 +590,7 @@ def t2(xf):
     check(res["t2a"]["ok"] > 0 and good and len(fa) == len(xa),
           "t2: share 10%%: sampled flows within binomial bounds: %s" % why,
           "%s; %d lines" % (why, len(xa)))
-    bad = [short(x) for x in xa if x.get("outcome") != "complete" or x.get("shadow_status") != 200]
+    bad = [short(x) for x in xa if x.get("outcome") not in DONE or x.get("shadow_status") != 200]
     check(xa and not bad, "t2: the sampled short connections are mirrored, complete (%d)" % len(xa),
           "%d bad: %s" % (len(bad), bad[:3]))
     sh = collections.Counter(u for _, _, u, _ in access(SHADOW_LOG, "t2a"))
@@ -624,7 +629,7 @@ def t2(xf):
     late = sorted((c for c, v in per.items() if not v["a"] and v["b"]), key=int)
     check(not late, "t2: keep-alive flows not sampled at 10% stay unsampled after the raise",
           "connections %s got lines only after the raise" % late[:10])
-    bad = [short(x) for x in xk if x.get("outcome") != "complete" or x.get("shadow_status") != 200]
+    bad = [short(x) for x in xk if x.get("outcome") not in DONE or x.get("shadow_status") != 200]
     check(xk and not bad, "t2: the keep-alive lines are complete (%d)" % len(xk),
           "%d bad: %s" % (len(bad), bad[:3]))
     check(keep.get("nerrors") == 0, "t2: the keep-alive clients saw no error",
@@ -636,7 +641,7 @@ def t2(xf):
     check(res["t2c"]["ok"] > 0 and good and len(fc) == len(xc),
           "t2: share 50%%: new flows sampled within binomial bounds: %s" % why,
           "%s; %d lines" % (why, len(xc)))
-    bad = [short(x) for x in xc if x.get("outcome") != "complete" or x.get("shadow_status") != 200]
+    bad = [short(x) for x in xc if x.get("outcome") not in DONE or x.get("shadow_status") != 200]
     check(xc and not bad, "t2: the flows sampled at 50%% are mirrored, complete (%d)" % len(xc),
           "%d bad (outcomes %s): %s" % (len(bad), dict(collections.Counter(
               x.get("outcome") for x in xc)), bad[:3]))
@@ -771,7 +776,7 @@ PY
 RUN='' SOCK='' TX0=''
 # start_umbra RUN CONFDIR: umbra in the background, up when its telemetry
 # socket answers.
-EAL=(-m 512 -l 0)   # start_umbra's lcores and memory; a run may change them
+EAL=(-m 1024 -l 0)   # start_umbra's lcores and memory; a run may change them
 start_umbra() {
   RUN=$1
   SOCK=/var/run/dpdk/$PREFIX-$RUN/dpdk_telemetry.v2
@@ -1090,7 +1095,7 @@ fi
 # Run 4: two reassembly lcores (flows sharded by hash, shadow sessions by
 # SNAT port class): every exchange completes, IPv4 and IPv6.
 mkconf "$W/conf4" 100 "roles=0:rx+export+shadow+reasm,1:reasm"
-EAL=(-m 1024 --lcores 0-1)
+EAL=(-m 1536 --lcores 0-1)
 if start_umbra r4 "$W/conf4"; then
   for i in $(seq 1 6); do
     creq t8 "c$i" "/same/t8-s$i" "/big/100000?t8-b$i" "/api/items/t8-$i"
@@ -1101,7 +1106,7 @@ if start_umbra r4 "$W/conf4"; then
   stop_umbra
   ana t8 "$W/r4.x.jsonl"
 fi
-EAL=(-m 512 -l 0)
+EAL=(-m 1024 -l 0)
 
 # ===========================================================================
 # Run 3: kill -9 in the middle of client traffic.

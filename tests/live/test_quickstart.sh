@@ -27,19 +27,26 @@ r=$W/live.out
 line_check "every client request answered by production" \
   '^production: 90 client requests answered .*, 0 connection errors$'
 line_check "90 exchanges, all mirrored (share 100%)" '^exchanges seen: 90; mirrored to the shadow: 90;'
-pairs=$(sed -nE 's/^complete pairs: ([0-9]+);.*/\1/p' "$r")
+pairs=$(sed -nE 's/^compared pairs: ([0-9]+);.*/\1/p' "$r")
 sup=$(sed -nE 's/^outcomes: .*suppressed ([0-9]+).*/\1/p' "$r")
 if [ "${pairs:-0}" -gt 30 ] && [ "${sup:-0}" -gt 0 ] &&
-  grep -qE '^GET +/same +[0-9]+ +[0-9]+ ' "$r" &&
+  grep -qE '^GET /same/\{id\} +[0-9]+ +[0-9]+ +0% ' "$r" &&
   grep -qE 'requests not on the method allowlist \(POST\)' "$r"; then
-  ok "report: $pairs complete pairs compared, $sup suppressed by the allowlist"
+  ok "report: $pairs pairs compared by umbra, $sup suppressed by the allowlist"
 else
-  ko "report" "$(sed -n '/=== umbra/,$p' "$r" | head -n 20 | tr '\n' ';')"
+  ko "report" "$(sed -n '/=== umbra/,$p' "$r" | head -n 30 | tr '\n' ';')"
 fi
-if awk '$1 == "GET" && $2 == "/same" { exit !($3 == $4 && $3 > 0) }' "$r"; then
-  ok "/same: every pair has the same body"
+if grep -qE '^GET /cmp/rename/\{id\} +[0-9]+ +[0-9]+ +100% ' "$r" &&
+  grep -qE '^ +(added|removed) +\$\.(title|name) ' "$r"; then
+  ok "report: the renamed field shows on its route and path"
 else
-  ko "/same" "$(grep -E '^GET +/same' "$r")"
+  ko "report /cmp/rename" "$(grep -A3 -E '^GET /cmp/rename' "$r" | tr '\n' ';')"
+fi
+if grep -qE '^GET /api/items/\{id\} +[0-9]+ +[0-9]+ +100% ' "$r" &&
+  grep -qE '^ +changed +\$\.version ' "$r"; then
+  ok "report: version 1 vs 2 differ on /api/items at \$.version"
+else
+  ko "report /api/items" "$(grep -A3 -E '^GET /api/items/' "$r" | tr '\n' ';')"
 fi
 line_check "accounting ok" '^accounting \(every request ended in one outcome\): ok$'
 if ! ip netns list 2>/dev/null | grep -q '^umb-'; then

@@ -191,14 +191,14 @@ pacing_waits_for_answer(void **state)
 	assert_int_equal(T.nx, 1);
 	assert_string_equal(T.x[0]->uri, "/a");
 	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_complete);
-	assert_int_equal(T.x[0]->shadow_status, 200);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].status, 200);
 	assert_int_equal(T.x[0]->shadow_sent_us, 110);
-	assert_int_equal(T.x[0]->shadow_first_us, 160);
-	assert_int_equal(T.x[0]->shadow_last_us, 170);
-	assert_int_equal(T.x[0]->shadow_body_bytes, 2);
-	assert_true(T.x[0]->flags & UMB_X_SHADOW_HASH);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].first_us, 160);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].last_us, 170);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].body_bytes, 2);
+	assert_true(T.x[0]->ans[UMB_SIDE_SHADOW].flags & UMB_A_HASH);
 	assert_true(T.x[0]->flags & UMB_X_MIRRORED);
-	assert_true(T.x[0]->shadow_body_hash == T.x[0]->resp_body_hash);
+	assert_true(T.x[0]->ans[UMB_SIDE_SHADOW].body_hash == T.x[0]->ans[UMB_SIDE_PROD].body_hash);
 	/* /b: sent, no answer yet */
 	umb_http_mirror_sent(c, a + b, 210);
 	assert_int_equal(umb_http_mirror_waiting_since(c), 210);
@@ -291,9 +291,9 @@ shadow_head_interim_and_diff(void **state)
 	feed(c, SHD, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\n"
 			"Content-Length: 9\r\n\r\n", 4);
 	assert_int_equal(T.nx, 1);
-	assert_int_equal(T.x[0]->status, 200);
-	assert_int_equal(T.x[0]->shadow_status, 404);
-	assert_int_equal(T.x[0]->shadow_body_bytes, 0);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_PROD].status, 200);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].status, 404);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].body_bytes, 0);
 	assert_int_equal(T.ctr[UMB_HTTP_shadow_interim], 1);
 	feed(c, CLI, GET_A, 5);
 	feed(c, SRV, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", 6);
@@ -301,9 +301,9 @@ shadow_head_interim_and_diff(void **state)
 	feed(c, SHD, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 			"2\r\nab\r\n1\r\nd\r\n0\r\n\r\n", 8);
 	assert_int_equal(T.nx, 2);
-	assert_int_equal(T.x[1]->shadow_body_bytes, 3);
-	assert_true(T.x[1]->flags & UMB_X_SHADOW_CHUNKED);
-	assert_true(T.x[1]->resp_body_hash != T.x[1]->shadow_body_hash);
+	assert_int_equal(T.x[1]->ans[UMB_SIDE_SHADOW].body_bytes, 3);
+	assert_true(T.x[1]->ans[UMB_SIDE_SHADOW].flags & UMB_A_CHUNKED);
+	assert_true(T.x[1]->ans[UMB_SIDE_PROD].body_hash != T.x[1]->ans[UMB_SIDE_SHADOW].body_hash);
 	umb_http_conn_end(c, 9);
 	umb_http_mirror_end(c, UMB_OUTCOME_complete, 9);
 	teardown_all();
@@ -349,7 +349,7 @@ shadow_close_delimited(void **state)
 	assert_int_equal(T.nx, 0);
 	umb_http_eof(c, SHD, 5);
 	assert_int_equal(T.nx, 1);
-	assert_int_equal(T.x[0]->shadow_body_bytes, 4);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].body_bytes, 4);
 	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_complete);
 	umb_http_conn_end(c, 9);
 	umb_http_mirror_end(c, UMB_OUTCOME_shadow_reset, 9);
@@ -414,7 +414,7 @@ not_mirrored_unchanged(void **state)
 	feed(c, SRV, OK2, 2);
 	assert_int_equal(T.nx, 1);
 	assert_false(T.x[0]->flags & UMB_X_MIRRORED);
-	assert_int_equal(T.x[0]->shadow_status, -1);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_SHADOW].status, -1);
 	umb_http_conn_end(c, 3);
 	teardown_all();
 }

@@ -134,9 +134,9 @@ full_connection_gives_one_complete_exchange(void **state)
 	assert_int_equal(fx->nb_rec, 1);
 	assert_string_equal(fx->rec[0].method, "GET");
 	assert_string_equal(fx->rec[0].uri, "/a");
-	assert_int_equal(fx->rec[0].status, 200);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].status, 200);
 	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_complete);
-	assert_int_equal(fx->rec[0].resp_body_bytes, 5);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].body_bytes, 5);
 	assert_int_equal(fx->rec[0].client_port, 40000);
 	assert_int_equal(fx->rec[0].server_port, 80);
 	assert_false(fx->rec[0].flags & UMB_X_MIDSTREAM);
@@ -177,7 +177,7 @@ midstream_flow_finds_the_client_by_content(void **state)
 	seg(fx, 3, 1, PSH, RESP);
 	umb_session_flush(fx->t, fx->now);
 	assert_int_equal(fx->nb_rec, 1);
-	assert_int_equal(fx->rec[0].status, 200);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].status, 200);
 	assert_int_equal(fx->rec[0].client_port, 40000);
 	assert_true(fx->rec[0].flags & UMB_X_MIDSTREAM);
 	assert_int_equal(fx->ctr.flow[UMB_FLOW_created_midstream], 1);
@@ -327,7 +327,7 @@ recorded_unsampled_flow_is_not_sampled(void **state)
 	seg(fx, 19, 1, ACK | UMB_TCP_FIN, NULL);
 	assert_int_equal(fx->nb_rec, 1);
 	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_not_sampled);
-	assert_int_equal(fx->rec[0].status, 200);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].status, 200);
 	assert_false(fx->rec[0].flags & UMB_X_MIRRORED);
 	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);
 	assert_int_equal(fx->ctr.outcome[UMB_OUTCOME_not_sampled], 1);
@@ -347,7 +347,7 @@ idle_flow_ends_with_no_response(void **state)
 	umb_session_expire(fx->t, fx->now + 61000000, 1000);
 	assert_int_equal(fx->nb_rec, 1);
 	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_no_response);
-	assert_int_equal(fx->rec[0].status, -1);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].status, -1);
 	assert_int_equal(fx->ctr.flow[UMB_FLOW_ended_idle], 1);
 	fixture_free(fx);
 }
@@ -383,7 +383,7 @@ server_reset_mid_response_is_incomplete(void **state)
 	seg(fx, 8, 1, ACK | UMB_TCP_RST, NULL);
 	assert_int_equal(fx->nb_rec, 1);
 	assert_int_equal(fx->rec[0].outcome, UMB_OUTCOME_incomplete);
-	assert_int_equal(fx->rec[0].status, 200);
+	assert_int_equal(fx->rec[0].ans[UMB_SIDE_PROD].status, 200);
 	fixture_free(fx);
 }
 
