@@ -756,7 +756,7 @@ mkconf() {
   local d=$1 share=$2 kv
   shift 2
   mkdir -p "$d"
-  cp "$ROOT/config/lab/tap.ini" "$ROOT/config/lab/shadow.ini" "$ROOT/config/lab/umbra.ini" "$d/"
+  cp "$ROOT/config/lab/tap.ini" "$ROOT/config/lab/shadow.ini" "$ROOT/config/lab/umbra.ini" "$ROOT/config/lab/compare.ini" "$d/"
   sed -i -E '/^[[:space:]]*(sample_share|shadow_response_timeout|shadow_idle_timeout)[[:space:]]*=/d' "$d/umbra.ini"
   echo "sample_share = $share" >>"$d/umbra.ini"
   for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}" >>"$d/umbra.ini"; done
