@@ -59,6 +59,24 @@ else
   ko "--roles" "exit $rc: $(tail -n 3 "$W/roles.out")"
 fi
 
+timeout 120 "$UMBRA" --pcap "$PCAP" --lcores 0-1 --roles 0:rx+export+compare,1:reasm+compare \
+  --exchanges "$W/cmp2.jsonl" --summary-json "$W/cmp2.json" >"$W/cmp2.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ "$(norm "$W/one.jsonl")" = "$(norm "$W/cmp2.jsonl")" ] &&
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); r=s["routes"]; \
+    sys.exit(not (sum(x["exchanges"] for x in r) == s["compare"]["records"] == s["export"]["records"] > 0))' "$W/cmp2.json"; then
+  ok "two compare lcores (flows sharded): the same exchanges, every one counted on a route once"
+else
+  ko "two compare lcores" "exit $rc: $(tail -n 3 "$W/cmp2.out")"
+fi
+
+timeout 120 "$UMBRA" --pcap "$PCAP" --roles 0:rx+reasm+compare+compare+export \
+  --exchanges "$W/cmp1x2.jsonl" >"$W/cmp1x2.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ "$(norm "$W/one.jsonl")" = "$(norm "$W/cmp1x2.jsonl")" ]; then
+  ok "two comparators on one lcore (run to completion) give the same exchanges"
+else
+  ko "two comparators on one lcore" "exit $rc: $(tail -n 3 "$W/cmp1x2.out")"
+fi
+
 timeout 120 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix=umbcli$$ \
   --log-level=lib.eal:error -- --pcap "$PCAP" --exchanges "$W/eal.jsonl" >"$W/eal.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && [ "$(norm "$W/one.jsonl")" = "$(norm "$W/eal.jsonl")" ]; then

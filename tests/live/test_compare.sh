@@ -14,9 +14,11 @@
 # Each shows on its own route and path, and nothing else does: no difference
 # from Date, Server, Connection or Content-Length headers. Every line parses
 # with a strict JSON parser; the summary's routes, the telemetry's
-# /umbra/routes and the exchange lines agree; the accounting adds up.
+# /umbra/routes and the exchange lines agree; the accounting adds up. Run
+# twice: one lcore with every role, and two lcores with a comparator each
+# (flows sharded by id, statistics merged).
 # usage: tests/live/test_compare.sh UMBRA  (prints 'N passed, N failed[, N skipped]')
-# Root only (skips otherwise). About 30 s. Takes the lab down at the end.
+# Root only (skips otherwise). About a minute. Takes the lab down at the end.
 set -uo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 UMBRA" >&2; exit 2; }
 UMBRA=$(realpath "$1")
@@ -52,78 +54,7 @@ mkdir -p "$W/conf"
 cp "$ROOT"/config/lab/*.ini "$W/conf/"
 sed -i -E '/^[[:space:]]*sample_share[[:space:]]*=/d' "$W/conf/umbra.ini"
 echo "sample_share = 100" >>"$W/conf/umbra.ini"
-SOCK=/var/run/dpdk/$PREFIX/dpdk_telemetry.v2
-"$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix="$PREFIX" \
-  --log-level=lib.eal:error -- --config "$W/conf/umbra.ini" \
-  --exchanges "$W/x.jsonl" --summary-json "$W/s.json" >"$W/umbra.out" 2>&1 &
-upid=$!
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(sys.argv[2].encode())
-print(s.recv(65536).decode())
-PY
-}
-up=0
-for _ in $(seq 1 100); do
-  if [ -S "$SOCK" ] && tel /umbra/share >/dev/null 2>&1; then up=1; break; fi
-  kill -0 "$upid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ $up -eq 1 ]; then ok "umbra runs in the lab with compare.ini"; else
-  ko "umbra start" "$(tail -n 5 "$W/umbra.out")"; finish
-fi
-sleep 0.5
-
-# Four keep-alive connections, each asking every /cmp route once (slow in
-# parallel so the run stays short); ids differ per request.
-N=4
-pids=()
-for c in $(seq 1 $N); do
-  urls=()
-  for k in rename number stamp error gzip same; do urls+=(-o /dev/null "http://$PROD_IP/cmp/$k/$c"); done
-  timeout 60 ip netns exec "$CLIENT_NS" curl -sS -m 20 -w '%{http_code}\n' "${urls[@]}" \
-    >"$W/codes.$c" 2>&1 &
-  pids+=($!)
-  timeout 60 ip netns exec "$CLIENT_NS" curl -sS -m 20 -w '%{http_code}\n' \
-    -o /dev/null "http://$PROD_IP/cmp/slow/$c" >"$W/codes.slow.$c" 2>&1 &
-  pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p"; done
-codes=$(cat "$W"/codes.* | sort | uniq -c | tr -s ' ' | tr '\n' ';')
-if [ "$(cat "$W"/codes.* | grep -c '^200$')" -eq $((N * 7)) ]; then
-  ok "production answered every request 200 ($((N * 7)))"
-else
-  ko "production answers" "$codes"
-fi
-# The shadow's /cmp/slow takes 3 s: wait for its lines.
-for _ in $(seq 1 50); do
-  [ "$(grep -c '"uri":"/cmp/' "$W/x.jsonl" 2>/dev/null)" -ge $((N * 7)) ] && break
-  sleep 0.2
-done
-tel /umbra/routes >"$W/routes.tel" 2>&1
-tel "/umbra/route,GET /cmp/rename/{id}" >"$W/route.tel" 2>&1
-kill -INT "$upid"
-for _ in $(seq 1 300); do kill -0 "$upid" 2>/dev/null || break; sleep 0.1; done
-wait "$upid"
-rc=$?
-upid=
-if [ $rc -eq 0 ] && grep -q "accounting: ok" "$W/umbra.out"; then
-  ok "SIGINT stops umbra (exit 0, accounting: ok)"
-else
-  ko "umbra stop" "exit $rc: $(tail -n 5 "$W/umbra.out" | tr '\n' ' ')"
-fi
-if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W/umbra.out"; then
-  ko "no sanitizer report" "$(grep -m 3 -E 'ERROR: |runtime error:' "$W/umbra.out" | tr '\n' ' ')"
-else
-  ok "no sanitizer report"
-fi
-
-"$PY" - "$W/x.jsonl" "$W/s.json" "$W/routes.tel" "$W/route.tel" "$N" >"$W/ana.out" 2>&1 <<'PY'
+cat >"$W/ana.py" <<'PY'
 import json, sys
 xf, sf, rt, r1, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 def check(c, m, why=""):
@@ -213,12 +144,98 @@ try:
 except Exception as e:
     check(False, "telemetry /umbra/route answers", repr(e) + open(r1).read()[:200])
 PY
-while IFS= read -r line; do
-  case "$line" in
-  "ok "*) pass=$((pass + 1)) ;;
-  "FAIL "*) fail=$((fail + 1)) ;;
-  esac
-  echo "$line"
-done <"$W/ana.out"
-grep -qE '^(ok|FAIL) ' "$W/ana.out" || ko "analysis" "$(tail -n 5 "$W/ana.out")"
+
+SOCK=
+tel() {
+  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.recv(16384)
+s.send(sys.argv[2].encode())
+print(s.recv(65536).decode())
+PY
+}
+
+# scenario TAG LCORES [ROLES]: one umbra run in the lab, the traffic, the
+# checks (prefixed by TAG).
+N=4
+scenario() {
+  local T=$1 LC=$2 ROLES=${3:-} rargs=() up=0 c k p rc line pids=() urls
+  [ -n "$ROLES" ] && rargs=(--roles "$ROLES")
+  SOCK=/var/run/dpdk/$PREFIX-$T/dpdk_telemetry.v2
+  "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l "$LC" --file-prefix="$PREFIX-$T" \
+    --log-level=lib.eal:error -- --config "$W/conf/umbra.ini" "${rargs[@]}" \
+    --exchanges "$W/$T.x.jsonl" --summary-json "$W/$T.s.json" >"$W/$T.out" 2>&1 &
+  upid=$!
+  for _ in $(seq 1 100); do
+    if [ -S "$SOCK" ] && tel /umbra/routes >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$upid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ $up -eq 1 ] && kill -0 "$upid" 2>/dev/null; then
+    ok "$T: umbra runs in the lab with compare.ini (lcores $LC${ROLES:+, roles $ROLES})"
+  else
+    ko "$T: umbra start" "$(tail -n 5 "$W/$T.out")"; return
+  fi
+  sleep 0.5
+  # N keep-alive connections, each asking every /cmp route once (slow on
+  # connections of its own, in parallel, so the run stays short).
+  for c in $(seq 1 $N); do
+    urls=()
+    for k in rename number stamp error gzip same; do
+      urls+=(-o /dev/null "http://$PROD_IP/cmp/$k/$c")
+    done
+    timeout 60 ip netns exec "$CLIENT_NS" curl -sS -m 20 -w '%{http_code}\n' "${urls[@]}" \
+      >"$W/$T.codes.$c" 2>&1 &
+    pids+=($!)
+    timeout 60 ip netns exec "$CLIENT_NS" curl -sS -m 20 -w '%{http_code}\n' \
+      -o /dev/null "http://$PROD_IP/cmp/slow/$c" >"$W/$T.codes.slow.$c" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  if [ "$(cat "$W/$T".codes.* | grep -c '^200$')" -eq $((N * 7)) ]; then
+    ok "$T: production answered every request 200 ($((N * 7)))"
+  else
+    ko "$T: production answers" "$(cat "$W/$T".codes.* | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+  fi
+  # The shadow's /cmp/slow takes 3 s: wait for its lines.
+  for _ in $(seq 1 50); do
+    [ "$(grep -c '"uri":"/cmp/' "$W/$T.x.jsonl" 2>/dev/null)" -ge $((N * 7)) ] && break
+    sleep 0.2
+  done
+  tel /umbra/routes >"$W/$T.routes.tel" 2>&1
+  tel "/umbra/route,GET /cmp/rename/{id}" >"$W/$T.route.tel" 2>&1
+  kill -INT "$upid"
+  for _ in $(seq 1 300); do kill -0 "$upid" 2>/dev/null || break; sleep 0.1; done
+  wait "$upid"
+  rc=$?
+  upid=
+  if [ $rc -eq 0 ] && grep -q "accounting: ok" "$W/$T.out"; then
+    ok "$T: SIGINT stops umbra (exit 0, accounting: ok)"
+  else
+    ko "$T: umbra stop" "exit $rc: $(tail -n 5 "$W/$T.out" | tr '\n' ' ')"
+  fi
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W/$T.out"; then
+    ko "$T: no sanitizer report" "$(grep -m 3 -E 'ERROR: |runtime error:' "$W/$T.out" | tr '\n' ' ')"
+  else
+    ok "$T: no sanitizer report"
+  fi
+  timeout 60 "$PY" "$W/ana.py" "$W/$T.x.jsonl" "$W/$T.s.json" "$W/$T.routes.tel" \
+    "$W/$T.route.tel" "$N" >"$W/$T.ana" 2>&1
+  while IFS= read -r line; do
+    case "$line" in
+    "ok "*) pass=$((pass + 1)); echo "ok $T: ${line#ok }" ;;
+    "FAIL "*) fail=$((fail + 1)); echo "FAIL $T: ${line#FAIL }" ;;
+    *) echo "$line" ;;
+    esac
+  done <"$W/$T.ana"
+  grep -qE '^(ok|FAIL) ' "$W/$T.ana" || ko "$T: analysis" "$(tail -n 5 "$W/$T.ana")"
+}
+
+# One lcore running every role; then two lcores with a comparator on each
+# (flows sharded between them: their statistics merge in the summary).
+scenario one 0
+scenario two 0-1 "0:rx+export+shadow+compare,1:reasm+compare"
 finish
