@@ -326,9 +326,12 @@ handle(struct umb_compare_ctx *k, struct umb_exchange *x)
 			umb_hist_add_rs(rs, UMB_LAT_SHADOW_TTLB, st);
 		}
 	}
-	if (x->outcome == UMB_OUTCOME_complete && (x->flags & UMB_X_MIRRORED) &&
-			(pa->flags & UMB_A_DONE) && (sa->flags & UMB_A_DONE))
-		compare_answers(k, x, rules, rs, pt, st);
+	if (x->outcome == UMB_OUTCOME_complete && (x->flags & UMB_X_MIRRORED)) {
+		if ((pa->flags & UMB_A_DONE) && (sa->flags & UMB_A_DONE))
+			compare_answers(k, x, rules, rs, pt, st);
+		else
+			UMB_CTR_INC(k->ctr, UMB_COMPARE_unanswered);
+	}
 	if (rs != NULL) {
 		rs->exchanges++;
 		rs->outcome[x->outcome]++;

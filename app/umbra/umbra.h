@@ -80,7 +80,8 @@ enum umb_reasm_ctr { UMB_REASM_COUNTERS(UMB_REASM_ENUM_) UMB_REASM_CTR_MAX };
 	X(diffs, "differences found") \
 	X(diffs_cut, "exchanges with more differences than max_diffs") \
 	X(diffs_not_exported, "difference lists not written: compare memcap exhausted") \
-	X(out_full, "polls that found the ring to export full (input waits)")
+	X(out_full, "polls that found the ring to export full (input waits)") \
+	X(unanswered, "mirrored exchanges complete on production without the shadow's whole answer (not compared; expected 0)")
 
 #define UMB_COMPARE_ENUM_(n, d) UMB_COMPARE_##n,
 enum umb_compare_ctr { UMB_COMPARE_COUNTERS(UMB_COMPARE_ENUM_) UMB_COMPARE_CTR_MAX };
