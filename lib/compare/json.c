@@ -1,38 +1,60 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The JSON deep diff: umb_cmp_json() and everything it needs. A document
- * goes through four bounded stages:
+ * The JSON deep diff: umb_cmp_json() and the walk (the validator, the
+ * text helpers and the normalisation of one object are in json_valid.c).
+ * A document pair goes through these bounded stages:
  *
+ *  0. one leading UTF-8 BOM is skipped on each side (not part of the
+ *     document: offsets of a byte fallback count from after it); then
+ *     byte-identical documents are equal at once, whatever they hold
+ *     (nothing validated, parsed or counted, no CAPPED or DUP_KEYS);
  *  1. size: above max_doc_bytes it is compared by bytes (CAPPED);
  *  2. a strict RFC 8259 validator, iterative, that also measures nesting
  *     and counts nodes: invalid -> one invalid_json diff (at any depth);
  *     valid but deeper than max_depth (never more than cJSON's own 1000)
  *     or more than max_nodes nodes -> compared by bytes (CAPPED). cJSON
  *     therefore never sees a document that could exhaust its recursion;
- *  3. cJSON parse, then a normalisation pass that sorts every object's
- *     members by key (qsort, O(n log n)), drops duplicate keys (the last
- *     one wins, counted) and relinks the members in that order, so every
- *     later stage merges two sorted lists;
+ *  3. cJSON parse;
  *  4. the walk: pre-order, depth-first, with the path rules evaluated
  *     incrementally (a small NFA per rule, one 64-bit state mask per rule
- *     and depth). Unordered arrays pair elements by a canonical hash and
- *     keyed arrays by the value of a key field, both sorted, O(n log n).
+ *     and depth). Objects compare by sorted key: two objects that list
+ *     the same keys in the same order, none twice, pair their members in
+ *     place (only the pairs are sorted); otherwise both are normalised,
+ *     once, when the walk first reaches them (members sorted by key,
+ *     duplicate keys dropped, the last one winning, counted; relinked)
+ *     and merged. Unordered arrays pair elements by a canonical hash,
+ *     keyed arrays by the value of a key field, both sorted: O(n log n).
+ *     Numbers within a tolerance (tol_abs, tol_rel, or a rule's) are
+ *     equal up to 4 DBL_EPSILON of their magnitude past it, so that a
+ *     decimal difference exactly at the tolerance is equal.
+ *
+ * Duplicate keys are thus found and counted (dup_keys, DUP_KEYS) in the
+ * objects the walk reaches: compared, hashed (unordered arrays) or
+ * reported whole (added, removed, type_changed). Objects under an ignored
+ * path, past the common length of arrays of different lengths, inside a
+ * value reported whole, or not reached as the walk stopped early are not
+ * looked at. Paths are written only for the differences kept: the walk
+ * records how it reached each depth (key, index or keyed element).
  *
  * The whole walk (hashing included) is charged against a work budget of
  * 64 visits per node; a document that would cost more (deeply nested
  * unordered arrays) falls back to bytes (CAPPED) instead of running long.
  * Nothing here uses cJSON_Compare, recursion depth is bounded by the
- * validated nesting, and a single context allocation plus per-array
- * scratch arrays are the only memory taken besides cJSON's tree.
+ * validated nesting. Memory besides cJSON's trees: one per-call block for
+ * rule states and path steps (on the stack when small, else one
+ * allocation sized by the documents' real depth), the member pairs of
+ * objects of more than 16 members, one normalisation scratch array and
+ * per-array scratch arrays for unordered and keyed arrays.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "umb_compare.h"
+#include "json_private.h"
 
 /* cJSON refuses deeper documents; we cap below it so it never recurses far */
 #define JSON_DEPTH_HARD   1000
@@ -40,10 +62,14 @@
 #define JSON_DIFF_WALK_X  100  /* stop descending past 100 x max diffs */
 #define UNORD_TRIES       4    /* equality checks per element in a hash run */
 #define UNORD_SCAN        16   /* candidates looked at per element */
+#define OBJ_SMALL         16   /* member pairs kept on the stack */
+#define ARENA_WORDS       512  /* per-call block on the stack (4 KiB) */
+/* a tolerance holds up to the rounding of decimal inputs to doubles */
+#define TOL_SLACK         (4 * DBL_EPSILON)
 
-enum { T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ };
 enum { STEP_KEY, STEP_INDEX, STEP_ELEM };
 enum { MODE_ORDERED, MODE_UNORDERED, MODE_KEYED };
+enum { PC_KEY, PC_INDEX, PC_KEYED };
 
 /** What the path rules say about one node. */
 struct nfx {
@@ -61,553 +87,94 @@ struct inh {
 	uint8_t silent;      /**< only answer "equal?", record nothing */
 };
 
+/** How the walk reached the node at some depth (its path's last step). */
+struct pcomp {
+	const char *key;     /**< PC_KEY: the key; PC_KEYED: the key field */
+	const cJSON *kv;     /**< PC_KEYED: the key's value */
+	size_t idx;          /**< PC_INDEX */
+	int kind;
+};
+
 struct jctx {
 	const struct umb_cmp_rules *r;
 	struct umb_cmp_result *out;
 	unsigned int nr;
-	uint64_t *states;    /**< [(depth + 1) * nr] */
-	uint8_t *live;       /**< [depth + 1]: any state active at that depth */
+	uint64_t *states;    /**< [levels * nr] */
+	uint8_t *live;       /**< [levels]: any state active at that depth */
+	struct pcomp *pc;    /**< [levels]: pc[d] led to the node at depth d */
 	uint32_t levels;
 	uint64_t work, budget;
 	uint64_t stop_total;
 	int err;             /**< -ENOMEM */
 	int aborted;         /**< work budget spent */
-	size_t plen;         /**< logical path length (may exceed the buffer) */
-	void **scratch;
+	void *scratch;       /**< normalisation of one object */
 	size_t scratch_cap;
-	const char *keys[UMB_CMP_RULES_MAX][UMB_CMP_SEG_MAX];
-	char path[UMB_CMP_PATH_MAX + 64];
+	const char **keys[UMB_CMP_RULES_MAX]; /**< [rule][seg]: key bytes */
+	struct umb_cmpj_path path;
 };
 
-/* ---- validator -------------------------------------------------------------- */
-
-enum { V_OK, V_INVALID, V_CAPPED };
-
-static size_t
-skip_ws(const unsigned char *s, size_t n, size_t i)
-{
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-			s[i] == '\r'))
-		i++;
-	return i;
-}
-
-static int
-hexd(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		(c >= 'A' && c <= 'F');
-}
-
-/* A string starting at s[i] == '"'. @return the offset past it, 0 invalid. */
-static size_t
-v_string(const unsigned char *s, size_t n, size_t i)
-{
-	for (i++; i < n; i++) {
-		if (s[i] == '"')
-			return i + 1;
-		if (s[i] < 0x20)
-			return 0;
-		if (s[i] != '\\')
-			continue;
-		if (++i >= n)
-			return 0;
-		switch (s[i]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-		case 'r': case 't':
-			break;
-		case 'u':
-			if (i + 4 >= n || !hexd(s[i + 1]) || !hexd(s[i + 2]) ||
-					!hexd(s[i + 3]) || !hexd(s[i + 4]))
-				return 0;
-			i += 4;
-			break;
-		default:
-			return 0;
-		}
-	}
-	return 0;
-}
-
-static size_t
-v_number(const unsigned char *s, size_t n, size_t i)
-{
-	if (s[i] == '-')
-		i++;
-	if (i >= n)
-		return 0;
-	if (s[i] == '0')
-		i++;
-	else if (s[i] >= '1' && s[i] <= '9')
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	else
-		return 0;
-	if (i < n && s[i] == '.') {
-		if (++i >= n || s[i] < '0' || s[i] > '9')
-			return 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= n || s[i] < '0' || s[i] > '9')
-			return 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return i;
-}
-
-/*
- * Strict RFC 8259 grammar (no BOM, whitespace is space/tab/CR/LF, bytes
- * >= 0x80 in strings accepted as they are). Iterative, O(n): the
- * container stack is a bit per level (1024 levels on the stack, beyond
- * that a heap bitmap of n / 8 bytes, since every level takes a byte).
- * Passing max_depth or max_nodes does not stop the scan: an invalid
- * document is invalid_json whatever its depth, a valid one is V_CAPPED.
- */
-static int
-validate(const unsigned char *s, size_t n, uint32_t max_depth,
-		uint64_t max_nodes, uint64_t *nodes_out)
-{
-	uint64_t fixed[(JSON_DEPTH_HARD + 64) / 64] = { 0 };
-	uint64_t *stack = fixed, nodes = 0;
-	size_t bits = sizeof(fixed) * 8, depth = 0;
-	size_t i = skip_ws(s, n, 0), e;
-	int over = 0, ret = V_INVALID, obj;
-
-#define TOP_IS_OBJ() (stack[(depth - 1) / 64] >> ((depth - 1) % 64) & 1)
-value:
-	if (i >= n)
-		goto out;
-	if (++nodes > max_nodes)
-		over = 1;
-	switch (s[i]) {
-	case '{':
-	case '[':
-		if (depth >= max_depth)
-			over = 1;
-		if (depth >= bits) {
-			size_t nb = (n / 64 + 2) * 64;
-			uint64_t *big = calloc(nb / 64, sizeof(uint64_t));
-
-			if (big == NULL || stack != fixed) {
-				free(big);
-				ret = V_CAPPED;  /* no memory: cannot tell */
-				goto out;
-			}
-			memcpy(big, fixed, sizeof(fixed));
-			stack = big;
-			bits = nb;
-		}
-		obj = s[i] == '{';
-		if (obj)
-			stack[depth / 64] |= 1ull << (depth % 64);
-		else
-			stack[depth / 64] &= ~(1ull << (depth % 64));
-		depth++;
-		i = skip_ws(s, n, i + 1);
-		if (i < n && s[i] == (obj ? '}' : ']')) {
-			depth--;
-			i++;
-			goto after;
-		}
-		if (obj)
-			goto key;
-		goto value;
-	case '"':
-		e = v_string(s, n, i);
-		break;
-	case 't':
-		e = n - i >= 4 && memcmp(s + i, "true", 4) == 0 ? i + 4 : 0;
-		break;
-	case 'f':
-		e = n - i >= 5 && memcmp(s + i, "false", 5) == 0 ? i + 5 : 0;
-		break;
-	case 'n':
-		e = n - i >= 4 && memcmp(s + i, "null", 4) == 0 ? i + 4 : 0;
-		break;
-	default:
-		e = (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) ?
-			v_number(s, n, i) : 0;
-		break;
-	}
-	if (e == 0)
-		goto out;
-	i = e;
-after:
-	i = skip_ws(s, n, i);
-	if (depth == 0) {
-		if (i == n)
-			ret = over ? V_CAPPED : V_OK;
-		goto out;
-	}
-	if (i >= n)
-		goto out;
-	if (s[i] == (TOP_IS_OBJ() ? '}' : ']')) {
-		depth--;
-		i++;
-		goto after;
-	}
-	if (s[i] != ',')
-		goto out;
-	i = skip_ws(s, n, i + 1);
-	if (!TOP_IS_OBJ())
-		goto value;
-key:
-	if (i >= n || s[i] != '"')
-		goto out;
-	e = v_string(s, n, i);
-	if (e == 0)
-		goto out;
-	i = skip_ws(s, n, e);
-	if (i >= n || s[i] != ':')
-		goto out;
-	i = skip_ws(s, n, i + 1);
-	goto value;
-out:
-#undef TOP_IS_OBJ
-	if (stack != fixed)
-		free(stack);
-	*nodes_out = nodes;
-	return ret;
-}
-
-/* ---- byte fallback ---------------------------------------------------------- */
-
-/* One body diff: both sizes, first differing offset and its line in prod. */
-static int
-bytes_fallback(const char *a, size_t na, const char *b, size_t nb,
-		struct umb_cmp_result *out)
-{
-	struct umb_cmp_diff *d;
-	char sa[24], sb[24];
-	size_t m = na < nb ? na : nb, off = 0, k;
-	uint32_t line = 1;
-
-	while (off < m && a[off] == b[off])
-		off++;
-	if (off == m && na == nb)
-		return 0;
-	for (k = 0; k < off; k++)
-		line += a[k] == '\n';
-	snprintf(sa, sizeof(sa), "%zu", na);
-	snprintf(sb, sizeof(sb), "%zu", nb);
-	d = umb_cmp_add(out, UMB_CMP_body, "", UMB_CMP_V_JSON, sa,
-			UMB_CMP_V_JSON, sb);
-	if (d != NULL) {
-		d->offset = off;
-		d->line = line;
-	}
-	return 1;
-}
-
-/* ---- text helpers ----------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (strict), 0 when not valid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-				(s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/*
- * A bounded writer made of units that are never split: when the text
- * does not fit in cap - 1 bytes it ends at the last unit boundary that
- * leaves room for "...", and is marked cut.
- */
-struct wbuf {
-	char *p;
-	size_t cap, len, safe;
-	int cut;
-};
-
-static void
-wb_unit(struct wbuf *w, const char *u, size_t n)
-{
-	if (w->cut)
-		return;
-	if (w->len + n > w->cap - 1) {
-		memcpy(w->p + w->safe, "...", 4);
-		w->len = w->safe + 3;
-		w->cut = 1;
-		return;
-	}
-	memcpy(w->p + w->len, u, n);
-	w->len += n;
-	w->p[w->len] = '\0';
-	if (w->len + 3 <= w->cap - 1)
-		w->safe = w->len;
-}
-
-/* A JSON string literal; invalid UTF-8 bytes become \ufffd. */
-static void
-wb_jstring(struct wbuf *w, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
-	char esc[8];
-
-	wb_unit(w, "\"", 1);
-	while (i < n && !w->cut) {
-		if (u[i] == '"' || u[i] == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)u[i];
-			wb_unit(w, esc, 2);
-			i++;
-		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			const char *sh = u[i] == '\n' ? "\\n" : u[i] == '\t' ?
-				"\\t" : u[i] == '\r' ? "\\r" : u[i] == '\b' ?
-				"\\b" : u[i] == '\f' ? "\\f" : NULL;
-
-			if (sh != NULL) {
-				wb_unit(w, sh, 2);
-			} else {
-				snprintf(esc, sizeof(esc), "\\u%04x", u[i]);
-				wb_unit(w, esc, 6);
-			}
-			i++;
-		} else if ((k = utf8_seq(u + i, n - i)) == 0) {
-			wb_unit(w, "\\ufffd", 6);
-			i++;
-		} else {
-			wb_unit(w, s + i, k);
-			i += k;
-		}
-	}
-	wb_unit(w, "\"", 1);
-}
-
-/* Shortest %g that reads back as the same double. */
-static void
-num_text(double v, char *buf, size_t cap)
-{
-	int prec;
-
-	if (isnan(v)) {
-		snprintf(buf, cap, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(buf, cap, v < 0 ? "-Infinity" : "Infinity");
-		return;
-	}
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(buf, cap, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-}
-
-static int
-jtype(const cJSON *n)
-{
-	switch (n->type & 0xff) {
-	case cJSON_False:
-	case cJSON_True:
-		return T_BOOL;
-	case cJSON_Number:
-		return T_NUM;
-	case cJSON_String:
-		return T_STR;
-	case cJSON_Array:
-		return T_ARR;
-	case cJSON_Object:
-		return T_OBJ;
-	default:
-		return T_NULL;
-	}
-}
-
-static size_t
-nchildren(const cJSON *n)
-{
-	size_t k = 0;
-	const cJSON *c;
-
-	for (c = n->child; c != NULL; c = c->next)
-		k++;
-	return k;
-}
-
-/* The value of one side as written in a diff; NULL node: absent. */
-static int
-value_text(const cJSON *n, int redact, char *buf, size_t cap)
-{
-	struct wbuf w = { buf, cap, 0, 0, 0 };
-	char num[40];
-
-	buf[0] = '\0';
-	if (redact) {
-		snprintf(buf, cap, "[redacted]");
-		return UMB_CMP_V_TEXT;
-	}
-	switch (jtype(n)) {
-	case T_NULL:
-		snprintf(buf, cap, "null");
-		return UMB_CMP_V_JSON;
-	case T_BOOL:
-		snprintf(buf, cap, "%s", cJSON_IsTrue(n) ? "true" : "false");
-		return UMB_CMP_V_JSON;
-	case T_NUM:
-		num_text(n->valuedouble, num, sizeof(num));
-		snprintf(buf, cap, "%s", num);
-		return isfinite(n->valuedouble) ? UMB_CMP_V_JSON : UMB_CMP_V_TEXT;
-	case T_STR:
-		wb_jstring(&w, n->valuestring != NULL ? n->valuestring : "");
-		return w.cut ? UMB_CMP_V_TEXT : UMB_CMP_V_JSON;
-	case T_ARR:
-		snprintf(buf, cap, "array(%zu)", nchildren(n));
-		return UMB_CMP_V_TEXT;
-	default:
-		snprintf(buf, cap, "object(%zu)", nchildren(n));
-		return UMB_CMP_V_TEXT;
-	}
-}
-
-/* ---- paths ------------------------------------------------------------------- */
-
-static void
-pput(struct jctx *c, const char *s, size_t n)
-{
-	size_t room = sizeof(c->path) - 1;
-
-	if (c->plen < room)
-		memcpy(c->path + c->plen, s, n < room - c->plen ? n :
-				room - c->plen);
-	c->plen += n;
-}
-
-static int
-name_like(const char *k)
-{
-	const char *p = k;
-
-	if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_'))
-		return 0;
-	for (p++; *p != '\0'; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-				(*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
-	return 1;
-}
-
-/* 'text' with \ and ' escaped, control bytes as \u00XX, bad UTF-8 as \xNN */
-static void
-pput_quoted(struct jctx *c, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
-	char esc[8];
-
-	pput(c, "'", 1);
-	while (i < n && c->plen < sizeof(c->path)) {
-		if (u[i] == '\\' || u[i] == '\'') {
-			esc[0] = '\\';
-			esc[1] = (char)u[i];
-			pput(c, esc, 2);
-			i++;
-		} else if (u[i] < 0x20 || u[i] == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", u[i]);
-			pput(c, esc, 6);
-			i++;
-		} else if ((k = utf8_seq(u + i, n - i)) == 0) {
-			snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
-			pput(c, esc, 4);
-			i++;
-		} else {
-			pput(c, s + i, k);
-			i += k;
-		}
-	}
-	/* a path already past the buffer is cut: the rest is not needed */
-	if (i < n)
-		c->plen += n - i;
-	pput(c, "'", 1);
-}
-
-static void
-pput_key(struct jctx *c, const char *k)
-{
-	if (name_like(k)) {
-		pput(c, ".", 1);
-		pput(c, k, strlen(k));
-	} else {
-		pput(c, "[", 1);
-		pput_quoted(c, k);
-		pput(c, "]", 1);
-	}
-}
-
-static void
-pput_index(struct jctx *c, size_t i)
-{
-	char b[24];
-	int n = snprintf(b, sizeof(b), "[%zu]", i);
-
-	pput(c, b, (size_t)n);
-}
-
-/* [?(@.field==value)] of a keyed element */
-static void
-pput_keyed(struct jctx *c, const char *field, const cJSON *kv)
-{
-	char num[40];
-
-	pput(c, "[?(@", 4);
-	pput_key(c, field);
-	pput(c, "==", 2);
-	switch (jtype(kv)) {
-	case T_STR:
-		pput_quoted(c, kv->valuestring != NULL ? kv->valuestring : "");
-		break;
-	case T_NUM:
-		num_text(kv->valuedouble, num, sizeof(num));
-		pput(c, num, strlen(num));
-		break;
-	case T_BOOL:
-		pput(c, cJSON_IsTrue(kv) ? "true" : "false",
-				cJSON_IsTrue(kv) ? 4 : 5);
-		break;
-	default:
-		pput(c, "null", 4);
-		break;
-	}
-	pput(c, ")]", 2);
-}
-
+/* The path of the node at depth pd, from the steps that reached it. */
 static const char *
-path_str(struct jctx *c)
+path_of(struct jctx *c, uint32_t pd)
 {
-	size_t room = sizeof(c->path) - 1;
+	struct umb_cmpj_path *p = &c->path;
+	uint32_t k;
 
-	/* past UMB_CMP_PATH_MAX - 1 bytes umb_cmp_add cuts it with "..." */
-	c->path[c->plen < room ? c->plen : room] = '\0';
-	return c->path;
+	p->buf[0] = '$';
+	p->len = 1;
+	for (k = 1; k <= pd; k++) {
+		const struct pcomp *s = &c->pc[k];
+
+		if (s->kind == PC_KEY)
+			umb_cmpj_path_key(p, s->key);
+		else if (s->kind == PC_INDEX)
+			umb_cmpj_path_index(p, s->idx);
+		else
+			umb_cmpj_path_keyed(p, s->key, s->kv);
+	}
+	return umb_cmpj_path_str(p);
+}
+
+static inline void
+pc_key(struct jctx *c, uint32_t d, const char *k)
+{
+	c->pc[d].kind = PC_KEY;
+	c->pc[d].key = k;
+}
+
+static inline void
+pc_index(struct jctx *c, uint32_t d, size_t i)
+{
+	c->pc[d].kind = PC_INDEX;
+	c->pc[d].idx = i;
+}
+
+/* an element of a keyed array: by its key's value, else by index */
+static inline void
+pc_elem(struct jctx *c, uint32_t d, const char *field, const cJSON *kv,
+		size_t i)
+{
+	c->pc[d].kind = kv != NULL ? PC_KEYED : PC_INDEX;
+	c->pc[d].key = field;
+	c->pc[d].kv = kv;
+	c->pc[d].idx = i;
+}
+
+/* ---- normalisation (umb_cmpj_normalize, once per object) ---------------- */
+
+static int
+norm_obj(struct jctx *c, const cJSON *o)
+{
+	/* the trees are this file's own: the const is cast away here */
+	cJSON *n = (cJSON *)(uintptr_t)o;
+
+	if (n->type & UMB_CMPJ_NORMALIZED)
+		return 0;
+	if (umb_cmpj_normalize(n, &c->scratch, &c->scratch_cap, c->out) != 0) {
+		c->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* ---- recording ----------------------------------------------------------------- */
@@ -618,34 +185,44 @@ over_max(const struct umb_cmp_result *o)
 	return o->diffs == NULL || o->n >= o->max;
 }
 
+/* A difference at the node of depth pd (a, b: its sides, NULL absent). */
 static void __attribute__((noinline))
-emit(struct jctx *c, enum umb_cmp_kind k, const cJSON *a, const cJSON *b,
-		int redact)
+emit(struct jctx *c, uint32_t pd, enum umb_cmp_kind k, const cJSON *a,
+		const cJSON *b, int redact)
 {
 	char va[UMB_CMP_VALUE_MAX], vb[UMB_CMP_VALUE_MAX];
 	int ta = UMB_CMP_V_NONE, tb = UMB_CMP_V_NONE;
 
+	/* an object reported whole: its member count is of distinct keys */
+	if (a != NULL && jtype(a) == T_OBJ)
+		norm_obj(c, a);
+	if (b != NULL && jtype(b) == T_OBJ)
+		norm_obj(c, b);
 	if (over_max(c->out)) {
 		umb_cmp_add(c->out, k, "", 0, NULL, 0, NULL);
 		return;
 	}
 	if (a != NULL)
-		ta = value_text(a, redact, va, sizeof(va));
+		ta = umb_cmpj_value_text(a, redact, va, sizeof(va));
 	if (b != NULL)
-		tb = value_text(b, redact, vb, sizeof(vb));
-	umb_cmp_add(c->out, k, path_str(c), ta, a != NULL ? va : NULL,
+		tb = umb_cmpj_value_text(b, redact, vb, sizeof(vb));
+	umb_cmp_add(c->out, k, path_of(c, pd), ta, a != NULL ? va : NULL,
 			tb, b != NULL ? vb : NULL);
 }
 
 static void __attribute__((noinline))
-emit_lengths(struct jctx *c, size_t na, size_t nb)
+emit_lengths(struct jctx *c, uint32_t pd, size_t na, size_t nb)
 {
 	char va[24], vb[24];
 
-	snprintf(va, sizeof(va), "%zu", na);
-	snprintf(vb, sizeof(vb), "%zu", nb);
-	umb_cmp_add(c->out, UMB_CMP_array_length, path_str(c), UMB_CMP_V_JSON,
-			va, UMB_CMP_V_JSON, vb);
+	if (over_max(c->out)) {
+		umb_cmp_add(c->out, UMB_CMP_array_length, "", 0, NULL, 0, NULL);
+		return;
+	}
+	umb_cmpj_utoa(na, va);
+	umb_cmpj_utoa(nb, vb);
+	umb_cmp_add(c->out, UMB_CMP_array_length, path_of(c, pd),
+			UMB_CMP_V_JSON, va, UMB_CMP_V_JSON, vb);
 }
 
 /* ---- path rules: one NFA state mask per rule and depth --------------------- */
@@ -667,6 +244,9 @@ closure(const struct umb_cmp_path_rule *pr, uint64_t m)
 	return m;
 }
 
+/* No rule applies. */
+static const struct nfx nfx_none = { .tol_rule = -1, .keyed_rule = -1 };
+
 /* The rules' verdict on the node whose states are at depth d. */
 static void
 effects(struct jctx *c, uint32_t d, struct nfx *fx)
@@ -674,9 +254,7 @@ effects(struct jctx *c, uint32_t d, struct nfx *fx)
 	const uint64_t *s;
 	unsigned int i;
 
-	memset(fx, 0, sizeof(*fx));
-	fx->tol_rule = -1;
-	fx->keyed_rule = -1;
+	*fx = nfx_none;
 	if (c->nr == 0 || !c->live[d])
 		return;
 	s = st_at(c, d);
@@ -712,7 +290,7 @@ effects(struct jctx *c, uint32_t d, struct nfx *fx)
  * position means nothing there, so only * and .. match it, never [n].
  */
 static void
-step(struct jctx *c, uint32_t d, int kind, const char *key, size_t idx,
+step_rules(struct jctx *c, uint32_t d, int kind, const char *key, size_t idx,
 		struct nfx *fx)
 {
 	const uint64_t *s;
@@ -721,13 +299,6 @@ step(struct jctx *c, uint32_t d, int kind, const char *key, size_t idx,
 	unsigned int i, p;
 	int live = 0;
 
-	c->work++;
-	if (c->nr == 0 || !c->live[d]) {
-		if (c->nr != 0)
-			c->live[d + 1] = 0;
-		effects(c, d + 1, fx);
-		return;
-	}
 	s = st_at(c, d);
 	t = st_at(c, d + 1);
 	if (kind == STEP_KEY)
@@ -766,6 +337,21 @@ step(struct jctx *c, uint32_t d, int kind, const char *key, size_t idx,
 	effects(c, d + 1, fx);
 }
 
+/* step_rules() past the common case: no rule state alive at depth d */
+static inline void
+step(struct jctx *c, uint32_t d, int kind, const char *key, size_t idx,
+		struct nfx *fx)
+{
+	c->work++;
+	if (c->nr == 0 || !c->live[d]) {
+		if (c->nr != 0)
+			c->live[d + 1] = 0;
+		*fx = nfx_none;
+		return;
+	}
+	step_rules(c, d, kind, key, idx, fx);
+}
+
 static struct inh
 inh_apply(struct jctx *c, struct inh in, const struct nfx *fx)
 {
@@ -777,9 +363,16 @@ inh_apply(struct jctx *c, struct inh in, const struct nfx *fx)
 		in.redact = 1;
 	return in;
 }
-
 /* ---- numbers -------------------------------------------------------------------- */
 
+/*
+ * Equal, or within a tolerance. Decimal inputs are rounded to doubles
+ * (each by up to half an ulp) and so is their difference's bound: a
+ * difference exactly at the tolerance in decimal (1.00 against 1.01 with
+ * 0.01) may come out a few ulps above it. A tolerance in use therefore
+ * holds up to 4 DBL_EPSILON of the operands' magnitude beyond it; with no
+ * tolerance (0) only equal doubles are equal.
+ */
 static int
 num_eq(double x, double y, double ta, double tr)
 {
@@ -790,10 +383,10 @@ num_eq(double x, double y, double ta, double tr)
 	d = fabs(x - y);
 	if (!isfinite(d))
 		return 0;
-	if (d <= ta)
-		return 1;
 	m = fmax(fabs(x), fabs(y));
-	return d <= tr * m;
+	if (ta > 0 && d <= ta + TOL_SLACK * (m + ta))
+		return 1;
+	return tr > 0 && d <= tr * m + TOL_SLACK * m;
 }
 
 /* ---- canonical hashes (unordered arrays) ------------------------------------- */
@@ -828,7 +421,7 @@ hstr(const char *s)
 /*
  * Canonical hash of node n (states at depth d, rule effects fx): equal
  * nodes (by the walk's rules, ignoring tolerance) hash equal. Objects
- * hash their members in key order (already sorted), unordered and keyed
+ * hash their members in key order (normalised here), unordered and keyed
  * arrays the sum of their elements' hashes, ignored members are left out.
  */
 static uint64_t
@@ -860,6 +453,8 @@ hnode(struct jctx *c, const cJSON *n, uint32_t d, const struct nfx *fx)
 	case T_STR:
 		return hcomb(h, hstr(n->valuestring != NULL ? n->valuestring : ""));
 	case T_OBJ:
+		if (norm_obj(c, n) != 0)
+			return 0;
 		for (x = n->child; x != NULL; x = x->next) {
 			const char *k = x->string != NULL ? x->string : "";
 
@@ -890,11 +485,46 @@ hnode(struct jctx *c, const cJSON *n, uint32_t d, const struct nfx *fx)
 		return h;
 	}
 }
-
 /* ---- the walk -------------------------------------------------------------------- */
 
 static int walk(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in, const struct nfx *fx);
+		const struct inh *pin, const struct nfx *fx);
+
+/*
+ * walk() with its most common case inline: two scalars of one type (the
+ * same cJSON type byte) on which no rule acts.
+ */
+static inline int
+walk_pair(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
+		const struct inh *in, const struct nfx *fx)
+{
+	int t = a->type & 0xff;
+
+	if (t != (b->type & 0xff) || fx->ignore || fx->redact ||
+			fx->tol_rule >= 0 || c->aborted || c->err ||
+			!(t & (cJSON_String | cJSON_Number | cJSON_True |
+				cJSON_False | cJSON_NULL)))
+		return walk(c, a, b, d, in, fx);
+	c->out->nodes += 2;
+	if (++c->work > c->budget) {
+		c->aborted = 1;
+		return 1;
+	}
+	if (t == cJSON_String) {
+		const char *sa = a->valuestring, *sb = b->valuestring;
+
+		if (strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "") == 0)
+			return 0;
+	} else if (t == cJSON_Number) {
+		if (num_eq(a->valuedouble, b->valuedouble, in->ta, in->tr))
+			return 0;
+	} else {
+		return 0;   /* true, false, null: the type is the value */
+	}
+	if (!in->silent)
+		emit(c, d, UMB_CMP_changed, a, b, in->redact);
+	return 1;
+}
 
 static int
 stop(struct jctx *c, const struct inh *in)
@@ -908,39 +538,88 @@ stop(struct jctx *c, const struct inh *in)
 	return 0;
 }
 
+/* One member pair of two objects that list the same keys in order. */
+struct mpair {
+	uint64_t pre;        /**< key_prefix() of the key (large objects) */
+	const cJSON *x, *y;
+};
+
 static int
-walk_object(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in)
+mpair_cmp(const void *p, const void *q)
+{
+	const struct mpair *a = p, *b = q;
+
+	return key_cmp(a->pre, a->x->string, b->pre, b->x->string);
+}
+
+/*
+ * Sort the pairs by key: insertion sort when small (a sorted object costs
+ * n - 1 comparisons, and every pair adjacent in the result has been
+ * compared, so a repeated key is seen), else qsort on key prefixes.
+ * @return 1 when a key repeats.
+ */
+static int
+mpair_sort(struct mpair *v, size_t n)
+{
+	size_t i, j;
+	int r;
+
+	if (n > OBJ_SMALL) {
+		for (i = 0; i < n; i++)
+			v[i].pre = key_prefix(v[i].x->string);
+		qsort(v, n, sizeof(*v), mpair_cmp);
+		for (i = 1; i < n; i++)
+			if (mpair_cmp(&v[i - 1], &v[i]) == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		struct mpair t = v[i];
+
+		for (j = i; j > 0; j--) {
+			r = key_order(kname(v[j - 1].x), kname(t.x));
+			if (r == 0)
+				return 1;
+			if (r < 0)
+				break;
+			v[j] = v[j - 1];
+		}
+		v[j] = t;
+	}
+	return 0;
+}
+
+/* Two normalised objects: merge their sorted member lists. */
+static int
+walk_merge(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
+		const struct inh *in)
 {
 	const cJSON *x = a->child, *y = b->child;
-	size_t save = c->plen;
 	struct nfx cf;
 	int diff = 0;
 
 	while (x != NULL || y != NULL) {
-		const char *kx = x != NULL && x->string != NULL ? x->string : "";
-		const char *ky = y != NULL && y->string != NULL ? y->string : "";
+		const char *kx = x != NULL ? kname(x) : "";
+		const char *ky = y != NULL ? kname(y) : "";
 		int cmp = x == NULL ? 1 : y == NULL ? -1 : strcmp(kx, ky);
 
-		if (stop(c, &in))
+		if (stop(c, in))
 			return 1;
 		step(c, d, STEP_KEY, cmp <= 0 ? kx : ky, 0, &cf);
 		if (!cf.ignore) {
-			if (!in.silent)
-				pput_key(c, cmp <= 0 ? kx : ky);
+			pc_key(c, d + 1, cmp <= 0 ? kx : ky);
 			if (cmp == 0) {
-				diff |= walk(c, x, y, d + 1, in, &cf);
+				diff |= walk_pair(c, x, y, d + 1, in, &cf);
 			} else {
 				diff = 1;
 				c->out->nodes++;
-				if (!in.silent)
-					emit(c, cmp < 0 ? UMB_CMP_removed :
-						UMB_CMP_added, cmp < 0 ? x : NULL,
-						cmp > 0 ? y : NULL,
-						inh_apply(c, in, &cf).redact);
+				if (!in->silent)
+					emit(c, d + 1, cmp < 0 ?
+						UMB_CMP_removed : UMB_CMP_added,
+						cmp < 0 ? x : NULL, cmp > 0 ? y : NULL,
+						inh_apply(c, *in, &cf).redact);
 			}
-			c->plen = save;
-			if (diff && in.silent)
+			if (diff && in->silent)
 				return 1;
 		}
 		if (cmp <= 0)
@@ -951,33 +630,95 @@ walk_object(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 	return diff;
 }
 
+/*
+ * Two objects, members in key order. When both list the same keys in the
+ * same order with no key twice (the common case: one serialiser on both
+ * sides), the members pair in place and only the pairs are sorted;
+ * otherwise both objects are normalised and merged. Either way the
+ * members are visited in the same order with the same pairs.
+ */
+static int
+walk_object(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
+		const struct inh *in)
+{
+	struct mpair small[OBJ_SMALL], *v = small;
+	const cJSON *x, *y;
+	struct nfx cf;
+	size_t n = 0, i;
+	int diff = 0;
+
+	for (x = a->child, y = b->child; x != NULL && y != NULL;
+			x = x->next, y = y->next, n++)
+		if (!key_eq(kname(x), kname(y)))
+			break;
+	if (x != NULL || y != NULL)
+		goto merge;
+	if (n > OBJ_SMALL) {
+		v = malloc(n * sizeof(*v));
+		if (v == NULL) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+	}
+	for (x = a->child, y = b->child, i = 0; i < n;
+			x = x->next, y = y->next, i++) {
+		v[i].x = x;
+		v[i].y = y;
+	}
+	if (mpair_sort(v, n)) {
+		if (v != small)
+			free(v);
+		goto merge;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = kname(v[i].x);
+
+		if (stop(c, in)) {
+			diff = 1;
+			break;
+		}
+		step(c, d, STEP_KEY, k, 0, &cf);
+		if (cf.ignore)
+			continue;
+		pc_key(c, d + 1, k);
+		diff |= walk_pair(c, v[i].x, v[i].y, d + 1, in, &cf);
+		if (diff && in->silent)
+			break;
+	}
+	if (v != small)
+		free(v);
+	return diff;
+merge:
+	if (norm_obj(c, a) != 0 || norm_obj(c, b) != 0)
+		return 1;
+	return walk_merge(c, a, b, d, in);
+}
+
 static int
 walk_ordered(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in)
+		const struct inh *in)
 {
-	size_t na = nchildren(a), nb = nchildren(b), i, save = c->plen;
+	size_t na = nchildren(a), nb = nchildren(b), i;
 	const cJSON *x, *y;
 	struct nfx cf;
 	int diff = 0;
 
 	if (na != nb) {
-		if (in.silent)
+		if (in->silent)
 			return 1;
 		diff = 1;
-		emit_lengths(c, na, nb);
+		emit_lengths(c, d, na, nb);
 	}
 	for (x = a->child, y = b->child, i = 0; x != NULL && y != NULL;
 			x = x->next, y = y->next, i++) {
-		if (stop(c, &in))
+		if (stop(c, in))
 			return 1;
 		step(c, d, STEP_INDEX, NULL, i, &cf);
 		if (cf.ignore)
 			continue;
-		if (!in.silent)
-			pput_index(c, i);
-		diff |= walk(c, x, y, d + 1, in, &cf);
-		c->plen = save;
-		if (diff && in.silent)
+		pc_index(c, d + 1, i);
+		diff |= walk_pair(c, x, y, d + 1, in, &cf);
+		if (diff && in->silent)
 			return 1;
 	}
 	return diff;
@@ -1022,13 +763,13 @@ hitem_cmp(const void *p, const void *q)
  */
 static int
 walk_unordered(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in)
+		const struct inh *in)
 {
-	size_t na = nchildren(a), nb = nchildren(b), i, j, save = c->plen;
+	size_t na = nchildren(a), nb = nchildren(b), i, j;
 	struct hitem *ha, *hb;
 	const cJSON **pa, **pb;
 	uint8_t *ua, *ub;
-	struct inh sin = in;
+	struct inh sin = *in;
 	struct nfx cf;
 	void *mem;
 	int diff = 0;
@@ -1089,7 +830,7 @@ walk_unordered(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 				/* states at d + 1 are those of any element */
 				step(c, d, STEP_ELEM, NULL, 0, &cf);
 				if (!walk(c, pa[ha[i].idx], pb[hb[k].idx], d + 1,
-						sin, &cf)) {
+						&sin, &cf)) {
 					ua[ha[i].idx] = 1;
 					ub[hb[k].idx] = 1;
 					break;
@@ -1104,24 +845,23 @@ walk_unordered(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 		if (ua[i])
 			continue;
 		diff = 1;
-		if (in.silent || stop(c, &in))
+		if (in->silent || stop(c, in))
 			goto out;
-		pput_index(c, i);
-		emit(c, UMB_CMP_removed, pa[i], NULL, inh_apply(c, in, &cf).redact);
-		c->plen = save;
+		pc_index(c, d + 1, i);
+		emit(c, d + 1, UMB_CMP_removed, pa[i], NULL,
+				inh_apply(c, *in, &cf).redact);
 	}
 	for (j = 0; j < nb; j++) {
 		if (ub[j])
 			continue;
 		diff = 1;
-		if (in.silent || stop(c, &in))
+		if (in->silent || stop(c, in))
 			goto out;
-		pput_index(c, j);
-		emit(c, UMB_CMP_added, NULL, pb[j], inh_apply(c, in, &cf).redact);
-		c->plen = save;
+		pc_index(c, d + 1, j);
+		emit(c, d + 1, UMB_CMP_added, NULL, pb[j],
+				inh_apply(c, *in, &cf).redact);
 	}
 out:
-	c->plen = save;
 	free(mem);
 	return diff || c->aborted || c->err;
 }
@@ -1166,23 +906,23 @@ kitem_cmp(const void *p, const void *q)
 	return (*a)->idx < (*b)->idx ? -1 : (*a)->idx > (*b)->idx;
 }
 
-/* The scalar value of @p field in object @p o (members sorted), or NULL. */
+/*
+ * The scalar value of @p field in object @p o, or NULL: its last member of
+ * that name (the one normalisation keeps), so o need not be normalised.
+ */
 static const cJSON *
 key_of(const cJSON *o, const char *field)
 {
-	const cJSON *x;
+	const cJSON *x, *found = NULL;
 
 	if (jtype(o) != T_OBJ)
 		return NULL;
-	for (x = o->child; x != NULL; x = x->next) {
-		int r = strcmp(x->string != NULL ? x->string : "", field);
-
-		if (r == 0)
-			return jtype(x) == T_ARR || jtype(x) == T_OBJ ? NULL : x;
-		if (r > 0)
-			break;
-	}
-	return NULL;
+	for (x = o->child; x != NULL; x = x->next)
+		if (strcmp(kname(x), field) == 0)
+			found = x;
+	if (found == NULL || jtype(found) == T_ARR || jtype(found) == T_OBJ)
+		return NULL;
+	return found;
 }
 
 /* Sort one side by key value; elements whose key repeats fall back. */
@@ -1221,10 +961,9 @@ keyed_side(struct kitem *it, struct kitem **sorted, size_t n, size_t *nk)
  */
 static int
 walk_keyed(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in, const char *field)
+		const struct inh *in, const char *field)
 {
 	size_t na = nchildren(a), nb = nchildren(b), i, j, ka, kb;
-	size_t save = c->plen;
 	struct kitem *ia, *ib, **sa, **sb;
 	const cJSON **pa, **pb;
 	struct nfx cf;
@@ -1235,7 +974,7 @@ walk_keyed(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 	step(c, d, STEP_ELEM, NULL, 0, &cf);
 	if (cf.ignore || (na == 0 && nb == 0))
 		return 0;
-	ein = inh_apply(c, in, &cf);
+	ein = inh_apply(c, *in, &cf);
 	mem = calloc(1, (na + nb) * (sizeof(struct kitem) + 2 * sizeof(void *)));
 	if (mem == NULL) {
 		c->err = -ENOMEM;
@@ -1280,43 +1019,34 @@ walk_keyed(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 		ib[j].peer = (uint32_t)i + 1;
 	}
 	for (i = 0; i < na; i++) {
-		if (stop(c, &in)) {
+		if (stop(c, in)) {
 			diff = 1;
 			goto out;
 		}
-		if (!in.silent) {
-			if (ia[i].kv != NULL)
-				pput_keyed(c, field, ia[i].kv);
-			else
-				pput_index(c, i);
-		}
+		pc_elem(c, d + 1, field, ia[i].kv, i);
 		if (ia[i].peer != 0) {
 			step(c, d, STEP_ELEM, NULL, 0, &cf);
-			diff |= walk(c, pa[i], pb[ia[i].peer - 1], d + 1, in, &cf);
+			diff |= walk_pair(c, pa[i], pb[ia[i].peer - 1], d + 1,
+					in, &cf);
 		} else {
 			diff = 1;
-			if (!in.silent)
-				emit(c, UMB_CMP_removed, pa[i], NULL, ein.redact);
+			if (!in->silent)
+				emit(c, d + 1, UMB_CMP_removed, pa[i], NULL,
+						ein.redact);
 		}
-		c->plen = save;
-		if (diff && in.silent)
+		if (diff && in->silent)
 			goto out;
 	}
 	for (j = 0; j < nb; j++) {
 		if (ib[j].peer != 0)
 			continue;
 		diff = 1;
-		if (in.silent || stop(c, &in))
+		if (in->silent || stop(c, in))
 			goto out;
-		if (ib[j].kv != NULL)
-			pput_keyed(c, field, ib[j].kv);
-		else
-			pput_index(c, j);
-		emit(c, UMB_CMP_added, NULL, pb[j], ein.redact);
-		c->plen = save;
+		pc_elem(c, d + 1, field, ib[j].kv, j);
+		emit(c, d + 1, UMB_CMP_added, NULL, pb[j], ein.redact);
 	}
 out:
-	c->plen = save;
 	free(mem);
 	return diff || c->aborted || c->err;
 }
@@ -1327,8 +1057,10 @@ out:
  */
 static int
 walk(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
-		struct inh in, const struct nfx *fx)
+		const struct inh *pin, const struct nfx *fx)
 {
+	const struct inh *in = pin;
+	struct inh own;
 	int ta, tb;
 
 	if (fx->ignore)
@@ -1338,12 +1070,15 @@ walk(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 		c->aborted = 1;
 	if (c->aborted || c->err)
 		return 1;
-	in = inh_apply(c, in, fx);
+	if (fx->tol_rule >= 0 || fx->redact) {
+		own = inh_apply(c, *pin, fx);
+		in = &own;
+	}
 	ta = jtype(a);
 	tb = jtype(b);
 	if (ta != tb) {
-		if (!in.silent)
-			emit(c, UMB_CMP_type_changed, a, b, in.redact);
+		if (!in->silent)
+			emit(c, d, UMB_CMP_type_changed, a, b, in->redact);
 		return 1;
 	}
 	switch (ta) {
@@ -1354,7 +1089,7 @@ walk(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 			return 0;
 		break;
 	case T_NUM:
-		if (num_eq(a->valuedouble, b->valuedouble, in.ta, in.tr))
+		if (num_eq(a->valuedouble, b->valuedouble, in->ta, in->tr))
 			return 0;
 		break;
 	case T_STR:
@@ -1372,115 +1107,10 @@ walk(struct jctx *c, const cJSON *a, const cJSON *b, uint32_t d,
 					c->r->rules[fx->keyed_rule].key_field);
 		return walk_ordered(c, a, b, d, in);
 	}
-	if (!in.silent)
-		emit(c, UMB_CMP_changed, a, b, in.redact);
+	if (!in->silent)
+		emit(c, d, UMB_CMP_changed, a, b, in->redact);
 	return 1;
 }
-
-/* ---- normalisation: objects sorted by key, duplicates dropped ------------ */
-
-struct mitem {
-	cJSON *n;
-	uint64_t pre;        /**< the key's first 8 bytes, big-endian */
-	size_t pos;
-};
-
-/* first 8 bytes of a key, NUL-padded: orders like strcmp */
-static uint64_t
-key_prefix(const char *k)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		v = v << 8 | (unsigned char)*k;
-		if (*k != '\0')
-			k++;
-	}
-	return v;
-}
-
-static int
-mitem_keycmp(const struct mitem *a, const struct mitem *b)
-{
-	if (a->pre != b->pre)
-		return a->pre < b->pre ? -1 : 1;
-	if ((a->pre & 0xff) == 0)  /* the key ended inside the prefix */
-		return 0;
-	return strcmp(a->n->string + 8, b->n->string + 8);
-}
-
-static int
-mitem_cmp(const void *p, const void *q)
-{
-	const struct mitem *a = p, *b = q;
-	int r = mitem_keycmp(a, b);
-
-	if (r != 0)
-		return r;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
-static int
-normalize(struct jctx *c, cJSON *n)
-{
-	struct mitem *m;
-	cJSON *x, *head = NULL, *tail = NULL;
-	size_t k = 0, i, r;
-
-	if (jtype(n) == T_OBJ && n->child != NULL) {
-		for (x = n->child; x != NULL; x = x->next)
-			k++;
-		if (k * sizeof(*m) > c->scratch_cap) {
-			void *p = realloc(c->scratch, k * sizeof(*m));
-
-			if (p == NULL)
-				return -ENOMEM;
-			c->scratch = p;
-			c->scratch_cap = k * sizeof(*m);
-		}
-		m = (struct mitem *)c->scratch;
-		for (x = n->child, i = 0; x != NULL; x = x->next, i++) {
-			m[i].n = x;   /* cJSON names every member */
-			m[i].pre = key_prefix(x->string);
-			m[i].pos = i;
-		}
-		qsort(m, k, sizeof(*m), mitem_cmp);
-		for (i = 0; i < k; i = r) {
-			/* a run of equal keys: the last one (in the document) wins */
-			for (r = i + 1; r < k && mitem_keycmp(&m[r], &m[i]) == 0;
-					r++)
-				;
-			if (r - i > 1) {
-				size_t z;
-
-				c->out->dup_keys += (uint32_t)(r - i - 1);
-				c->out->flags |= UMB_CMP_R_DUP_KEYS;
-				for (z = i; z < r - 1; z++) {
-					m[z].n->next = NULL;
-					m[z].n->prev = NULL;
-					cJSON_Delete(m[z].n);
-				}
-			}
-			x = m[r - 1].n;
-			x->prev = tail;
-			x->next = NULL;
-			if (tail != NULL)
-				tail->next = x;
-			else
-				head = x;
-			tail = x;
-		}
-		head->prev = tail; /* cJSON's convention: first->prev is the last */
-		n->child = head;
-	}
-	if (jtype(n) == T_OBJ || jtype(n) == T_ARR)
-		for (x = n->child; x != NULL; x = x->next)
-			if (normalize(c, x) != 0)
-				return -ENOMEM;
-	return 0;
-}
-
 /* ---- entry --------------------------------------------------------------------- */
 
 static int
@@ -1488,26 +1118,90 @@ capped(const char *prod, size_t plen, const char *shadow, size_t slen,
 		struct umb_cmp_result *out)
 {
 	out->flags |= UMB_CMP_R_CAPPED;
-	return bytes_fallback(prod, plen, shadow, slen, out);
+	return umb_cmpj_bytes_fallback(prod, plen, shadow, slen, out);
+}
+
+static void
+skip_bom(const char **s, size_t *n)
+{
+	if (*n >= 3 && memcmp(*s, "\xef\xbb\xbf", 3) == 0) {
+		*s += 3;
+		*n -= 3;
+	}
+}
+
+/*
+ * The per-call block: rule states, live flags, path steps (levels each)
+ * and the key bytes of every rule segment, carved from @p buf when it
+ * fits, else from one allocation returned in @p heap.
+ */
+static int
+ctx_block(struct jctx *c, uint64_t *buf, size_t buf_size, void **heap)
+{
+	const struct umb_cmp_rules *r = c->r;
+	size_t nkeys = 0, need;
+	unsigned int i, p;
+	char *m;
+
+	for (i = 0; i < c->nr; i++)
+		nkeys += r->rules[i].nb_segs;
+	need = (size_t)c->levels * c->nr * sizeof(uint64_t) +
+		(size_t)c->levels * sizeof(struct pcomp) +
+		nkeys * sizeof(const char *) + c->levels;
+	m = (char *)buf;
+	*heap = NULL;
+	if (need > buf_size) {
+		m = *heap = malloc(need);
+		if (m == NULL)
+			return -ENOMEM;
+	}
+	c->states = (uint64_t *)(void *)m;
+	m += (size_t)c->levels * c->nr * sizeof(uint64_t);
+	c->pc = (struct pcomp *)(void *)m;
+	m += (size_t)c->levels * sizeof(struct pcomp);
+	for (i = 0; i < c->nr; i++) {
+		const struct umb_cmp_path_rule *pr = &r->rules[i];
+		size_t off = 0;
+
+		c->keys[i] = (const char **)(void *)m;
+		m += pr->nb_segs * sizeof(const char *);
+		/* keys come from store: seg.key goes stale on a copy */
+		for (p = 0; p < pr->nb_segs && p < UMB_CMP_SEG_MAX; p++) {
+			c->keys[i][p] = "";
+			if (pr->segs[p].type != UMB_SEG_KEY)
+				continue;
+			if (off < sizeof(pr->store))
+				c->keys[i][p] = pr->store + off;
+			off += pr->segs[p].len + 1u;
+		}
+	}
+	c->live = (uint8_t *)m;
+	c->pc[0].kind = PC_INDEX;  /* the root: never written in a path */
+	if (c->nr != 0)
+		c->live[0] = 0;
+	for (i = 0; i < c->nr; i++) {
+		c->states[i] = closure(&r->rules[i], 1);
+		c->live[0] |= c->states[i] != 0;
+	}
+	return 0;
 }
 
 int
 umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 		const char *shadow, size_t slen, struct umb_cmp_result *out)
 {
-	uint32_t n0 = out->n, f0, depth_cap;
+	uint32_t n0 = out->n, f0, depth_cap, da = 0, db = 0;
 	uint64_t t0 = out->total, na = 0, nb = 0, max_nodes;
+	uint64_t block[ARENA_WORDS];
 	cJSON *ja = NULL, *jb = NULL;
-	struct jctx *c = NULL;
+	void *heap = NULL;
 	struct inh in = { 0 };
+	struct jctx c;
 	struct nfx fx;
-	unsigned int i, p;
 	int va, vb, rc = 0;
 
 	out->flags |= UMB_CMP_R_JSON;
 	f0 = out->flags;
-	if (plen == 0 && slen == 0)
-		return 0;
 	if (prod == NULL) {
 		prod = "";
 		plen = 0;
@@ -1516,23 +1210,29 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 		shadow = "";
 		slen = 0;
 	}
+	skip_bom(&prod, &plen);
+	skip_bom(&shadow, &slen);
+	/* identical bytes: the same JSON under any rules (or both invalid) */
+	if (plen == slen && memcmp(prod, shadow, plen) == 0)
+		return 0;
 	if (r->max_doc_bytes != 0 && (plen > r->max_doc_bytes ||
 			slen > r->max_doc_bytes))
 		return capped(prod, plen, shadow, slen, out);
 	depth_cap = r->max_depth == 0 || r->max_depth > JSON_DEPTH_HARD ?
 		JSON_DEPTH_HARD : r->max_depth;
 	max_nodes = r->max_nodes == 0 ? UINT64_MAX : r->max_nodes;
-	va = validate((const unsigned char *)prod, plen, depth_cap, max_nodes, &na);
-	vb = validate((const unsigned char *)shadow, slen, depth_cap, max_nodes, &nb);
-	if (va == V_INVALID || vb == V_INVALID) {
-		if (plen == slen && memcmp(prod, shadow, plen) == 0)
-			return 0;
+	va = umb_cmpj_validate((const unsigned char *)prod, plen, depth_cap,
+			max_nodes, &na, &da);
+	vb = umb_cmpj_validate((const unsigned char *)shadow, slen, depth_cap,
+			max_nodes, &nb, &db);
+	if (va == UMB_CMPJ_INVALID || vb == UMB_CMPJ_INVALID) {
 		umb_cmp_add(out, UMB_CMP_invalid_json, "$", UMB_CMP_V_TEXT,
-				va != V_INVALID ? "valid" : "invalid", UMB_CMP_V_TEXT,
-				vb != V_INVALID ? "valid" : "invalid");
+				va != UMB_CMPJ_INVALID ? "valid" : "invalid",
+				UMB_CMP_V_TEXT,
+				vb != UMB_CMPJ_INVALID ? "valid" : "invalid");
 		return 1;
 	}
-	if (va == V_CAPPED || vb == V_CAPPED)
+	if (va == UMB_CMPJ_CAPPED || vb == UMB_CMPJ_CAPPED)
 		return capped(prod, plen, shadow, slen, out);
 	/*
 	 * Valid, yet cJSON may refuse: numbers longer than 63 characters,
@@ -1544,54 +1244,29 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 		cJSON_Delete(ja);
 		return capped(prod, plen, shadow, slen, out);
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto done;
-	}
-	c->r = r;
-	c->out = out;
-	c->nr = r->nb_rules > UMB_CMP_RULES_MAX ? UMB_CMP_RULES_MAX : r->nb_rules;
-	c->levels = depth_cap + 2;
-	rc = normalize(c, ja);
-	if (rc == 0)
-		rc = normalize(c, jb);
+	c.r = r;
+	c.out = out;
+	c.nr = r->nb_rules > UMB_CMP_RULES_MAX ? UMB_CMP_RULES_MAX : r->nb_rules;
+	/* a node of depth d has its step at pc[d], its states at d */
+	c.levels = (da > db ? da : db) + 2;
+	c.work = 0;
+	c.budget = JSON_WORK_PER_NODE * (na + nb) + 4096;
+	c.stop_total = t0 + JSON_DIFF_WALK_X *
+		(uint64_t)(out->max > 0 ? out->max : 1);
+	c.err = 0;
+	c.aborted = 0;
+	c.scratch = NULL;
+	c.scratch_cap = 0;
+	rc = ctx_block(&c, block, sizeof(block), &heap);
 	if (rc != 0)
 		goto done;
-	if (c->nr != 0) {
-		c->states = calloc((size_t)c->levels * c->nr, sizeof(uint64_t));
-		c->live = calloc(c->levels, 1);
-		if (c->states == NULL || c->live == NULL) {
-			rc = -ENOMEM;
-			goto done;
-		}
-		/* keys are recomputed from store: seg.key goes stale on a copy */
-		for (i = 0; i < c->nr; i++) {
-			const struct umb_cmp_path_rule *pr = &r->rules[i];
-			size_t off = 0;
-
-			for (p = 0; p < pr->nb_segs && p < UMB_CMP_SEG_MAX; p++) {
-				if (pr->segs[p].type != UMB_SEG_KEY)
-					continue;
-				c->keys[i][p] = off < sizeof(pr->store) ?
-					pr->store + off : "";
-				off += pr->segs[p].len + 1u;
-			}
-			c->states[i] = closure(pr, 1);
-			c->live[0] |= c->states[i] != 0;
-		}
-	}
-	c->budget = JSON_WORK_PER_NODE * (na + nb) + 4096;
-	c->stop_total = t0 + JSON_DIFF_WALK_X * (uint64_t)(out->max > 0 ? out->max : 1);
-	memcpy(c->path, "$", 2);
-	c->plen = 1;
 	in.ta = r->tol_abs;
 	in.tr = r->tol_rel;
-	effects(c, 0, &fx);
-	walk(c, ja, jb, 0, in, &fx);
-	if (c->err) {
-		rc = c->err;
-	} else if (c->aborted) {
+	effects(&c, 0, &fx);
+	walk(&c, ja, jb, 0, &in, &fx);
+	if (c.err) {
+		rc = c.err;
+	} else if (c.aborted) {
 		/* the work budget is spent: forget the partial walk, use bytes */
 		out->n = n0;
 		out->total = t0;
@@ -1600,13 +1275,9 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 	} else {
 		rc = out->total > t0;
 	}
+	free(c.scratch);
 done:
-	if (c != NULL) {
-		free(c->scratch);
-		free(c->states);
-		free(c->live);
-		free(c);
-	}
+	free(heap);
 	cJSON_Delete(ja);
 	cJSON_Delete(jb);
 	return rc;

@@ -111,6 +111,21 @@ static const struct jcase cases[] = {
 	{ "relative tolerance: just beyond the edge is changed",
 	  "{\"x\":74.99}", "{\"x\":100}", 0, 0.25,
 	  .expect = { "changed $.x" } },
+	{ "absolute tolerance: a decimal difference at the edge is equal (1.00, 1.01)",
+	  "{\"p\":1.00}", "{\"p\":1.01}", 0.01, 0, .expect = { NULL } },
+	{ "absolute tolerance: at the edge is equal for larger values (10.00, 10.01)",
+	  "{\"p\":10.00}", "{\"p\":10.01}", 0.01, 0, .expect = { NULL } },
+	{ "absolute tolerance: at the edge is equal (0.1, 0.2 with 0.1)",
+	  "{\"p\":0.1}", "{\"p\":0.2}", 0.1, 0, .expect = { NULL } },
+	{ "absolute tolerance: just beyond a decimal edge is changed (1.00, 1.0101)",
+	  "{\"p\":1.00}", "{\"p\":1.0101}", 0.01, 0,
+	  .expect = { "changed $.p = 1 | 1.0101" } },
+	{ "relative tolerance: a decimal difference at the edge is equal (0.09, 0.1)",
+	  "[0.09,0.06]", "[0.1,0.08]", 0, 0.25, .expect = { NULL } },
+	{ "relative tolerance: just beyond a decimal edge is changed",
+	  "[0.0749]", "[0.1]", 0, 0.25, .expect = { "changed $[0]" } },
+	{ "no tolerance: the slack at the edge never applies, 1 ulp is a change",
+	  "[1]", "[1.0000000000000002]", .expect = { "changed $[0]" } },
 	{ "a tolerance rule applies below its path only",
 	  "{\"p\":{\"x\":1.0},\"q\":1.0}", "{\"p\":{\"x\":1.25},\"q\":1.25}",
 	  .rules = { RT("$.p", 0.5, 0) }, .expect = { "changed $.q" } },
@@ -223,6 +238,27 @@ static const struct jcase cases[] = {
 	{ "duplicate keys: a different last value is a change",
 	  "{\"a\":2,\"a\":1}", "{\"a\":2}", .expect = { "changed $.a = 1 | 2" },
 	  .flags = UMB_CMP_R_DUP_KEYS, .dup_keys = 1 },
+	{ "duplicate keys in objects listing the same keys in order",
+	  "{\"b\":1,\"a\":1,\"b\":2}", "{\"b\":1,\"a\":1,\"b\":3}",
+	  .expect = { "changed $.b = 2 | 3" },
+	  .flags = UMB_CMP_R_DUP_KEYS, .dup_keys = 2 },
+	{ "duplicate keys under an ignored path are not looked at",
+	  "{\"meta\":{\"a\":1,\"a\":2},\"x\":1}", "{\"meta\":{},\"x\":2}",
+	  .rules = { R(IGNORE, "$.meta") }, .expect = { "changed $.x" } },
+	{ "an object reported whole counts distinct keys and its duplicates",
+	  "{\"a\":1}", "{\"a\":1,\"b\":{\"c\":1,\"c\":2}}",
+	  .expect = { "added $.b = - | object(1)" },
+	  .flags = UMB_CMP_R_DUP_KEYS, .dup_keys = 1 },
+	{ "objects with the same unsorted keys report in key order",
+	  "{\"z\":1,\"m\":{\"q\":1,\"b\":1},\"a\":1}",
+	  "{\"z\":2,\"m\":{\"q\":2,\"b\":2},\"a\":2}",
+	  .expect = { "changed $.a", "changed $.m.b", "changed $.m.q",
+		"changed $.z" } },
+	{ "keys sharing an 8-byte prefix order like strcmp",
+	  "{\"prefix12b\":1,\"prefix12a\":1,\"prefix12\":1}",
+	  "{\"prefix12b\":2,\"prefix12a\":2,\"prefix12\":2}",
+	  .expect = { "changed $.prefix12", "changed $.prefix12a",
+		"changed $.prefix12b" } },
 	/* invalid */
 	{ "invalid JSON on one side is one invalid_json at $",
 	  "{\"a\":1}", "{\"a\":1,}",
@@ -233,8 +269,18 @@ static const struct jcase cases[] = {
 	  "{oops", "{oops", .expect = { NULL } },
 	{ "invalid JSON on both sides with different bytes is invalid_json",
 	  "{oops", "{oups", .expect = { "invalid_json $ = invalid | invalid" } },
-	{ "trailing garbage, a BOM or leading zeros are invalid",
-	  "[1] x", "\xef\xbb\xbf[01]", .expect = { "invalid_json $" } },
+	{ "trailing garbage or leading zeros are invalid (a BOM is skipped)",
+	  "[1] x", "\xef\xbb\xbf[01]",
+	  .expect = { "invalid_json $ = invalid | invalid" } },
+	{ "a UTF-8 BOM is skipped: a BOM-prefixed document equals the same without",
+	  "\xef\xbb\xbf{\"a\":1,\"b\":[true]}", "{\"b\":[true],\"a\":1}",
+	  .expect = { NULL } },
+	{ "a UTF-8 BOM is skipped on the shadow side too, and differences still show",
+	  "{\"a\":1}", "\xef\xbb\xbf{\"a\":2}",
+	  .expect = { "changed $.a = 1 | 2" } },
+	{ "only one BOM is skipped: a second one is invalid",
+	  "\xef\xbb\xbf\xef\xbb\xbf{}", "{}",
+	  .expect = { "invalid_json $ = invalid | valid" } },
 	{ "empty bodies on both sides are equal", "", "", .expect = { NULL } },
 	/* caps */
 	{ "max_diffs keeps the first differences and counts them all",
@@ -244,9 +290,12 @@ static const struct jcase cases[] = {
 	{ "deeper than max_depth compares by bytes",
 	  "[[[[1]]]]", "[[[[2]]]]", .max_depth = 3,
 	  .expect = { "body  = 9 | 9" }, .flags = UMB_CMP_R_CAPPED },
-	{ "deeper than max_depth but equal bytes is equal (and capped)",
-	  "[[[[1]]]]", "[[[[1]]]]", .max_depth = 3, .expect = { NULL },
-	  .flags = UMB_CMP_R_CAPPED },
+	{ "deeper than max_depth but identical bytes is equal, not capped",
+	  "[[[[1]]]]", "[[[[1]]]]", .max_depth = 3, .expect = { NULL } },
+	{ "above max_doc_bytes but identical bytes is equal, not capped",
+	  "{\"a\":1}", "{\"a\":1}", .max_doc = 4, .expect = { NULL } },
+	{ "identical bytes count nothing, not even duplicate keys",
+	  "{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}", .expect = { NULL } },
 	{ "invalid JSON is invalid_json even when deeper than max_depth",
 	  "[[[[1]]]]", "[[[[1]]]", .max_depth = 3,
 	  .expect = { "invalid_json $ = valid | invalid" } },
@@ -703,6 +752,16 @@ test_nested_100k(void **state)
 		assert_int_equal(r.diffs[0].kind, UMB_CMP_body);
 		assert_int_equal(r.diffs[0].offset, n);
 	}
+	/* identical documents are equal at once, however deep: not capped */
+	result_init(&r, DIFFS);
+	t = now_s();
+	assert_int_equal(umb_cmp_json(&rules, a, 2 * n + 1, a, 2 * n + 1, &r), 0);
+	t = now_s() - t;
+	assert_true(t < 2.0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.total, 0);
+	assert_int_equal(r.nodes, 0);
+	assert_false(r.flags & UMB_CMP_R_CAPPED);
 	/* 1000 levels is what cJSON takes: walked, not capped */
 	rules.max_depth = 1000;
 	k = 1000;
@@ -852,6 +911,74 @@ test_unordered_large(void **state)
 	free(b);
 }
 
+/*
+ * Objects of more than 16 members listing the same keys in the same
+ * (unsorted) order: differences come in key order; a repeated key among
+ * them falls back to normalisation (the last one wins, counted).
+ */
+static void
+test_large_same_order(void **state)
+{
+	char a[2048], b[2048];
+	struct umb_cmp_rules rules;
+	struct umb_cmp_result r;
+	size_t o = 0, q = 0;
+	int i;
+
+	(void)state;
+	for (i = 39; i >= 0; i--) {
+		o += (size_t)sprintf(a + o, "%s\"k%02d\":%d", i == 39 ? "{" : ",",
+				i, i);
+		q += (size_t)sprintf(b + q, "%s\"k%02d\":%d", i == 39 ? "{" : ",",
+				i, i == 7 || i == 30 ? -i : i);
+	}
+	a[o++] = '}';
+	b[q++] = '}';
+	umb_cmp_rules_default(&rules);
+	result_init(&r, DIFFS);
+	assert_int_equal(umb_cmp_json(&rules, a, o, b, q, &r), 1);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.diffs[0].path, "$.k07");
+	assert_string_equal(r.diffs[1].path, "$.k30");
+	assert_int_equal(r.dup_keys, 0);
+	assert_int_equal(r.nodes, 82);
+	/* the same with k05 written twice on both sides, last values differ */
+	memcpy(a + o - 1, ",\"k05\":1}", 10);
+	memcpy(b + q - 1, ",\"k05\":2}", 10);
+	result_init(&r, DIFFS);
+	assert_int_equal(umb_cmp_json(&rules, a, o + 8, b, q + 8, &r), 1);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.diffs[0].path, "$.k05");
+	assert_string_equal(r.diffs[1].path, "$.k07");
+	assert_string_equal(r.diffs[2].path, "$.k30");
+	assert_int_equal(r.dup_keys, 2);
+	assert_true(r.flags & UMB_CMP_R_DUP_KEYS);
+}
+
+/* a sniffed body with a UTF-8 BOM is JSON, and the BOM is not part of it */
+static void
+test_body_bom(void **state)
+{
+	static const char with[] = "\xef\xbb\xbf {\"a\":[1,2]}";
+	static const char without[] = "{\"a\":[1,2]}";
+	struct umb_cmp_rules rules;
+	struct umb_cmp_result r;
+
+	(void)state;
+	umb_cmp_rules_default(&rules);
+	result_init(&r, DIFFS);
+	assert_int_equal(umb_cmp_body(&rules, NULL, 0, (const uint8_t *)with,
+			sizeof(with) - 1, NULL, 0, (const uint8_t *)without,
+			sizeof(without) - 1, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_true(r.flags & UMB_CMP_R_JSON);
+	result_init(&r, DIFFS);
+	assert_int_equal(umb_cmp_body(&rules, "application/json", 16,
+			(const uint8_t *)without, sizeof(without) - 1, NULL, 0,
+			(const uint8_t *)with, sizeof(with) - 1, &r), 0);
+	assert_int_equal(r.n, 0);
+}
+
 /* past 100 x max differences the walk stops descending */
 static void
 test_diff_walk_bound(void **state)
@@ -890,6 +1017,8 @@ main(void)
 		cmocka_unit_test(test_deep_keyed),
 		cmocka_unit_test(test_unordered_large),
 		cmocka_unit_test(test_diff_walk_bound),
+		cmocka_unit_test(test_large_same_order),
+		cmocka_unit_test(test_body_bom),
 	};
 	size_t nc = sizeof(cases) / sizeof(cases[0]), i;
 	struct CMUnitTest *table = calloc(nc, sizeof(*table));
