@@ -666,7 +666,20 @@ umb_cmpj_normalize(cJSON *n, void **scratch, size_t *scratch_cap,
 		m[i].pre = key_prefix(x->string);
 		m[i].pos = i;
 	}
-	qsort(m, k, sizeof(*m), mitem_cmp);
+	if (k <= 16) {
+		/* Small objects (the common case): a stable insertion sort
+		 * costs less than qsort's set-up and indirect calls. */
+		for (i = 1; i < k; i++) {
+			struct mitem t = m[i];
+			size_t j;
+
+			for (j = i; j > 0 && mitem_cmp(&m[j - 1], &t) > 0; j--)
+				m[j] = m[j - 1];
+			m[j] = t;
+		}
+	} else {
+		qsort(m, k, sizeof(*m), mitem_cmp);
+	}
 	for (i = 0; i < k; i = r) {
 		/* a run of equal keys: the last one (in the document) wins */
 		for (r = i + 1; r < k && key_cmp(m[r].pre, m[r].n->string,

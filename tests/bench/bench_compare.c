@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Benchmark engine of scripts/bench-compare (not a test): comparisons per
  * second on one core for three body shapes (1 KB JSON, 100 KB JSON, 1 KB
- * JSON gzip-encoded), equal and differing, beside the ceiling measured in
+ * JSON gzip-encoded): identical bytes (the comparator answers "equal"
+ * without parsing), equal JSON written differently (spaces, key order: the
+ * whole walk) and differing, beside the ceiling measured in
  * the same run: cJSON parsing both bodies and nothing else (for gzip: both
  * bodies decoded and parsed). The comparator parses both documents with
  * cJSON too, so ratio = comparator / ceiling says what the walk, the rules
@@ -30,25 +32,38 @@ now_s(void)
 }
 
 /* A JSON document of about @p target bytes: items with ids, names, prices. */
+static int last_items;
+
+/* @p items > 0: exactly that many items (variant 2 mirrors variant 0). */
 static char *
-make_doc(size_t target, int variant, size_t *len)
+make_doc(size_t target, int variant, size_t *len, int items)
 {
-	size_t cap = target + 4096, n = 0;
+	size_t cap = 2 * target + 4096, n = 0;
 	char *s = malloc(cap);
 	int i = 0;
 
-	n += (size_t)snprintf(s + n, cap - n,
+	/* variant 2: the same document as 0 written another way (spaces,
+	 * keys of each item in another order): equal JSON, different bytes. */
+	n += (size_t)snprintf(s + n, cap - n, variant == 2 ?
+			"{\"meta\": {\"page\": 1, \"requestId\": \"r-%d\"}, \"version\": 1, \"items\": [" :
 			"{\"version\":1,\"meta\":{\"requestId\":\"r-%d\",\"page\":1},\"items\":[",
-			variant);
-	while (n + 200 < target) {
-		n += (size_t)snprintf(s + n, cap - n,
-				"%s{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d,"
-				"\"tags\":[\"a\",\"b\"],\"stock\":%s}",
-				i ? "," : "", i, i, 10 + i % 90, i % 100,
-				(variant && i % 7 == 3) ? "false" : "true");
+			variant == 2 ? 0 : variant);
+	while (items > 0 ? i < items : n + 200 < target) {
+		if (variant == 2)
+			n += (size_t)snprintf(s + n, cap - n,
+					"%s{\"name\": \"item-%d\", \"id\": %d, \"stock\": true, "
+					"\"price\": %d.%02d, \"tags\": [\"a\", \"b\"]}",
+					i ? ", " : "", i, i, 10 + i % 90, i % 100);
+		else
+			n += (size_t)snprintf(s + n, cap - n,
+					"%s{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d,"
+					"\"tags\":[\"a\",\"b\"],\"stock\":%s}",
+					i ? "," : "", i, i, 10 + i % 90, i % 100,
+					(variant && i % 7 == 3) ? "false" : "true");
 		i++;
 	}
 	n += (size_t)snprintf(s + n, cap - n, "],\"total\":%d}", i);
+	last_items = i;
 	*len = n;
 	return s;
 }
@@ -133,14 +148,20 @@ main(int argc, char **argv)
 	struct umb_cmp_rules rules;
 	struct umb_cmp_result res;
 	size_t l1a, l1b, l100a, l100b, g1a, g1b;
-	char *d1a = make_doc(1024, 0, &l1a), *d1b = make_doc(1024, 1, &l1b);
-	char *d100a = make_doc(100 * 1024, 0, &l100a);
-	char *d100b = make_doc(100 * 1024, 1, &l100b);
+	size_t l1r, l100r;
+	char *d1a = make_doc(1024, 0, &l1a, 0);
+	char *d1r = make_doc(1024, 2, &l1r, last_items);
+	char *d1b = make_doc(1024, 1, &l1b, 0);
+	char *d100a = make_doc(100 * 1024, 0, &l100a, 0);
+	char *d100r = make_doc(100 * 1024, 2, &l100r, last_items);
+	char *d100b = make_doc(100 * 1024, 1, &l100b, 0);
 	uint8_t *z1a = gzip_of(d1a, l1a, &g1a), *z1b = gzip_of(d1b, l1b, &g1b);
 	struct shape shapes[] = {
-		{ "1 KB JSON, equal", (uint8_t *)d1a, (uint8_t *)d1a, l1a, l1a, 0 },
+		{ "1 KB JSON, identical bytes", (uint8_t *)d1a, (uint8_t *)d1a, l1a, l1a, 0 },
+		{ "1 KB JSON, equal reordered", (uint8_t *)d1a, (uint8_t *)d1r, l1a, l1r, 0 },
 		{ "1 KB JSON, differing", (uint8_t *)d1a, (uint8_t *)d1b, l1a, l1b, 0 },
-		{ "100 KB JSON, equal", (uint8_t *)d100a, (uint8_t *)d100a, l100a, l100a, 0 },
+		{ "100 KB JSON, identical", (uint8_t *)d100a, (uint8_t *)d100a, l100a, l100a, 0 },
+		{ "100 KB JSON, equal reorder", (uint8_t *)d100a, (uint8_t *)d100r, l100a, l100r, 0 },
 		{ "100 KB JSON, differing", (uint8_t *)d100a, (uint8_t *)d100b, l100a, l100b, 0 },
 		{ "1 KB JSON gzip, equal", z1a, z1a, g1a, g1a, 1 },
 		{ "1 KB JSON gzip, differing", z1a, z1b, g1a, g1b, 1 },
