@@ -175,6 +175,12 @@ init_config_ports(struct umb_app *app)
 	if (rc != 0)
 		return rc;
 	port->link = UMB_LINK_ETHER;
+	/* The tap port decodes the mirror encapsulations its file names. */
+	port->decap.types = tap->decap;
+	port->decap.key = tap->decap_key_inner ? UMB_DECAP_KEY_INNER :
+		UMB_DECAP_KEY_SESSION;
+	port->decap.vxlan_port = tap->vxlan_port;
+	port->decap.geneve_port = tap->geneve_port;
 	app->nb_ports = 1;
 	rc = port_start_desc(app, port, tap->rx_desc, tap->tx_desc);
 	if (rc != 0)
@@ -295,6 +301,8 @@ umb_init_ports(struct umb_app *app)
 		struct umb_port *port = &app->ports[app->nb_ports];
 		char devargs[PATH_MAX + 80];
 
+		/* Captures: every encapsulation on its standard port. */
+		port->decap = (struct umb_decap_conf)UMB_DECAP_CONF_DEFAULT;
 		rc = capture_link(o->pcaps[i], &port->link);
 		if (rc != 0)
 			return rc;
@@ -329,6 +337,8 @@ umb_init_ports(struct umb_app *app)
 		}
 		app->ports[app->nb_ports].port_id = pid;
 		app->ports[app->nb_ports].link = UMB_LINK_ETHER;
+		app->ports[app->nb_ports].decap =
+			(struct umb_decap_conf)UMB_DECAP_CONF_DEFAULT;
 		rte_eth_dev_get_name_by_port(pid, app->ports[app->nb_ports].name);
 		app->nb_ports++;
 	}

@@ -3,7 +3,9 @@
  * by its symmetric flow hash to the one reassembly lcore that owns the flow.
  *
  * The decoded segment travels in the mbuf's private area, so reassembly
- * never decodes twice. Offline (capture files), nothing is ever dropped
+ * never decodes twice. Tap ports decapsulate mirror traffic (VXLAN, GENEVE,
+ * ERSPAN, Ethernet over GRE) as their port file says, capture files with
+ * the defaults; the tunnel session is part of the flow hash. Offline (capture files), nothing is ever dropped
  * between roles: segments that do not fit a ring wait in this role, which
  * stops reading until they are taken (backpressure). Live, a full ring
  * drops and counts: a poll loop never waits on another core.
@@ -18,6 +20,17 @@
 #include "umbra.h"
 
 UMB_CTR_GROUP_DEFINE(rx, UMB_RX_COUNTERS, UMB_RX_CTR_MAX);
+
+_Static_assert(UMB_CONFIG_DECAP_VXLAN == UMB_DECAP_VXLAN &&
+		UMB_CONFIG_DECAP_GENEVE == UMB_DECAP_GENEVE &&
+		UMB_CONFIG_DECAP_ERSPAN == UMB_DECAP_ERSPAN &&
+		UMB_CONFIG_DECAP_GRE == UMB_DECAP_GRE &&
+		UMB_CONFIG_DECAP_AUTO == UMB_DECAP_ALL,
+		"the port file's decap bits are the decoder's");
+
+/* Contiguous header bytes taken from a frame split across mbuf segments
+ * (a frame in one segment is decoded in place, whatever its length). */
+#define RX_HDR_MAX 512
 
 /* A capture port that returns nothing this many polls in a row is at its
  * end (net_pcap returns 0 only at end of file, or when the mbuf pool is
@@ -87,19 +100,26 @@ handle_frame(struct umb_rx_ctx *rx, const struct umb_port *port,
 {
 	struct umb_app *app = rx->app;
 	struct umb_pkt *p = pkt_meta(m);
-	uint32_t hlen = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(rx->hdr_scratch));
-	const uint8_t *hdr;
+	uint32_t plen = rte_pktmbuf_pkt_len(m), hlen = rte_pktmbuf_data_len(m);
+	uint8_t scratch[RX_HDR_MAX];
+	const uint8_t *hdr = rte_pktmbuf_mtod(m, const uint8_t *);
 	enum umb_decode_result r;
 	int warn = 0;
 
 	UMB_CTR_INC(rx->ctr, UMB_RX_packets);
-	UMB_CTR_ADD(rx->ctr, UMB_RX_bytes, rte_pktmbuf_pkt_len(m));
-	if (unlikely(rte_pktmbuf_data_len(m) < hlen))
+	UMB_CTR_ADD(rx->ctr, UMB_RX_bytes, plen);
+	/* Headers straight from the first segment (all of it: tunnel headers
+	 * come before the inner ones); copied only if split early. */
+	if (unlikely(hlen < RTE_MIN(plen, (uint32_t)RX_HDR_MAX))) {
 		UMB_CTR_INC(rx->ctr, UMB_RX_non_contiguous);
-	/* Headers straight from the first segment; copied only if split. */
-	hdr = rte_pktmbuf_read(m, 0, hlen, rx->hdr_scratch);
-	r = umb_decode(hdr, hlen, rte_pktmbuf_pkt_len(m), port->link, p, &warn);
+		hlen = RTE_MIN(plen, (uint32_t)RX_HDR_MAX);
+		hdr = rte_pktmbuf_read(m, 0, hlen, scratch);
+	}
+	r = umb_decode_tap(hdr, hlen, plen, port->link, &port->decap, p, &warn);
 	UMB_CTR_INC(rx->decode, r);
+	if (likely(r == UMB_DECODE_tcp))
+		UMB_CTR_INC(rx->tunnel, p->tunnel_type < UMB_TUNNEL_MAX ?
+				p->tunnel_type : UMB_TUNNEL_none);
 	/* Options were bad but the segment is usable: count both. */
 	if (unlikely(warn))
 		UMB_CTR_INC(rx->decode, UMB_DECODE_bad_tcp_options);

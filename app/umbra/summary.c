@@ -17,6 +17,7 @@
 struct totals {
 	uint64_t rx[UMB_RX_CTR_MAX];
 	uint64_t decode[UMB_DECODE_MAX];
+	uint64_t tunnel[UMB_TUNNEL_MAX];
 	uint64_t flow[UMB_FLOW_CTR_MAX];
 	uint64_t tcp[UMB_TCP_CTR_MAX];
 	uint64_t http[UMB_HTTP_CTR_MAX];
@@ -40,6 +41,7 @@ static const struct {
 } groups[] = {
 	{ &umb_rx_ctr_group, offsetof(struct totals, rx) },
 	{ &umb_decode_ctr_group, offsetof(struct totals, decode) },
+	{ &umb_tunnel_ctr_group, offsetof(struct totals, tunnel) },
 	{ &umb_flow_ctr_group, offsetof(struct totals, flow) },
 	{ &umb_tcp_ctr_group, offsetof(struct totals, tcp) },
 	{ &umb_http_ctr_group, offsetof(struct totals, http) },
@@ -62,6 +64,7 @@ sum_totals(struct umb_app *app, struct totals *t)
 
 	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
 	memcpy(t->decode, app->rx->decode, sizeof(t->decode));
+	memcpy(t->tunnel, app->rx->tunnel, sizeof(t->tunnel));
 	memcpy(t->exp, app->exp->ctr, sizeof(t->exp));
 	memset(t->shadow, 0, sizeof(t->shadow));
 	memset(t->neigh, 0, sizeof(t->neigh));

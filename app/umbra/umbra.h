@@ -173,6 +173,7 @@ struct umb_port {
 	uint8_t finite;               /**< ends (capture file) */
 	uint8_t exhausted;
 	uint32_t empty_polls;
+	struct umb_decap_conf decap;  /**< mirror encapsulations it decodes (tap ports) */
 	char name[64];
 };
 
@@ -206,11 +207,11 @@ struct umb_rx_ctx {
 	struct umb_app *app;
 	uint64_t ctr[UMB_RX_CTR_MAX];
 	uint64_t decode[UMB_DECODE_MAX];
+	uint64_t tunnel[UMB_TUNNEL_MAX];  /**< TCP segments by encapsulation */
 	uint64_t flow[UMB_FLOW_CTR_MAX];  /**< not_sampled: flows dropped here */
 	uint32_t keep[UMB_MAX_REASM];     /**< sampling thresholds, read once per poll */
 	struct rte_mbuf *pend[UMB_MAX_REASM][UMB_BURST]; /**< not yet enqueued */
 	uint16_t nb_pend[UMB_MAX_REASM];
-	uint8_t hdr_scratch[256];
 	uint64_t last_ts_us;         /**< merge mode: time of the last frame taken */
 	int done;
 } __rte_cache_aligned;

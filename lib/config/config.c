@@ -512,6 +512,69 @@ set_devargs(const struct key_ctx *k, void *obj, const char *val)
 	return parse_string(k, val, p->devargs, sizeof(p->devargs));
 }
 
+/*
+ * decap: "auto" (every encapsulation), "none", or a comma list of vxlan,
+ * geneve, erspan, gre (each at most once).
+ */
+static int
+set_decap(const struct key_ctx *k, void *obj, const char *val)
+{
+	static const struct {
+		const char *name;
+		uint8_t bit;
+	} types[] = {
+		{ "vxlan", UMB_CONFIG_DECAP_VXLAN },
+		{ "geneve", UMB_CONFIG_DECAP_GENEVE },
+		{ "erspan", UMB_CONFIG_DECAP_ERSPAN },
+		{ "gre", UMB_CONFIG_DECAP_GRE },
+	};
+	struct umb_port_conf *p = obj;
+	char buf[CFG_VALUE_LEN];
+	char *items[RTE_DIM(types)];
+	unsigned int n, i, j;
+	uint8_t bits = 0;
+	int rc;
+
+	if (strcmp(val, "auto") == 0) {
+		p->decap = UMB_CONFIG_DECAP_AUTO;
+		return 0;
+	}
+	if (strcmp(val, "none") == 0) {
+		p->decap = 0;
+		return 0;
+	}
+	rc = split_list(k, val, buf, items, RTE_DIM(types), &n);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < RTE_DIM(types); j++)
+			if (strcmp(items[i], types[j].name) == 0)
+				break;
+		if (j == RTE_DIM(types))
+			return key_error(k, "'%s' is not an encapsulation %s", items[i],
+					"(auto, none, or a list of vxlan, geneve, erspan, gre)");
+		if (bits & types[j].bit)
+			return key_error(k, "'%s' listed twice", items[i]);
+		bits |= types[j].bit;
+	}
+	p->decap = bits;
+	return 0;
+}
+
+static int
+set_decap_key(const struct key_ctx *k, void *obj, const char *val)
+{
+	struct umb_port_conf *p = obj;
+
+	if (strcmp(val, "session") == 0)
+		p->decap_key_inner = 0;
+	else if (strcmp(val, "inner") == 0)
+		p->decap_key_inner = 1;
+	else
+		return key_error(k, "'%s' is not a flow key choice (session or inner)", val);
+	return 0;
+}
+
 static int
 set_mac(const struct key_ctx *k, void *obj, const char *val)
 {
@@ -632,6 +695,11 @@ static const struct key_def port_keys[] = {
 	{ "rx_desc", set_desc, P(rx_desc, 2), 64, 16384, "1024", 0 },
 	{ "tx_desc", set_desc, P(tx_desc, 2), 64, 16384, "1024", 0 },
 	{ "mtu", set_u16, P(mtu, 2), 68, 9600, "1500", 0 },
+	/* tap only (tap_checks): decapsulation of mirror traffic */
+	{ "decap", set_decap, 0, 0, 0, "auto", 0 },
+	{ "vxlan_port", set_u16, P(vxlan_port, 2), 1, 65535, "4789", 0 },
+	{ "geneve_port", set_u16, P(geneve_port, 2), 1, 65535, "6081", 0 },
+	{ "decap_key", set_decap_key, 0, 0, 0, "session", 0 },
 };
 
 static const struct key_def shadow_keys[] = {
@@ -847,6 +915,47 @@ shadow_checks(struct cfg_file *f, struct umb_port_conf *p, int sec_idx)
 	return 0;
 }
 
+/*
+ * The [port] keys only a tap port may set: on a shadow port each one
+ * written is an error (umbra never decapsulates the shadow's answers), and
+ * their members are zero. On a tap port the two UDP ports must differ.
+ */
+static int
+tap_checks(struct cfg_file *f, struct umb_port_conf *p)
+{
+	static const char *const tap_keys[] = {
+		"decap", "vxlan_port", "geneve_port", "decap_key",
+	};
+	const char *s = port_section.name;
+
+	if (p->role == UMB_PORT_SHADOW) {
+		for (unsigned int i = 0; i < RTE_DIM(tap_keys); i++) {
+			unsigned int line = umb_cfgf_key_line(f, s, tap_keys[i]);
+
+			if (line != 0)
+				return umb_cfgf_error(f, -EINVAL, line, s, tap_keys[i],
+						"only a tap port decapsulates (role is shadow)");
+		}
+		p->decap = 0;
+		p->decap_key_inner = 0;
+		p->vxlan_port = 0;
+		p->geneve_port = 0;
+		return 0;
+	}
+	if ((p->decap & (UMB_CONFIG_DECAP_VXLAN | UMB_CONFIG_DECAP_GENEVE)) ==
+			(UMB_CONFIG_DECAP_VXLAN | UMB_CONFIG_DECAP_GENEVE) &&
+			p->vxlan_port == p->geneve_port) {
+		unsigned int line = umb_cfgf_key_line(f, s, "geneve_port");
+		const char *key = line != 0 ? "geneve_port" : "vxlan_port";
+
+		if (line == 0)
+			line = umb_cfgf_key_line(f, s, "vxlan_port");
+		return umb_cfgf_error(f, -EINVAL, line, s, key,
+				"VXLAN and GENEVE on the same UDP port %u", p->vxlan_port);
+	}
+	return 0;
+}
+
 /* The default port name: the file name without directory and ".ini". */
 static void
 name_from_file(const char *path, char *out, size_t size)
@@ -883,6 +992,8 @@ load_port(struct umb_port_conf *p, char *err, size_t err_size)
 	psec = umb_cfgf_find_section(f, "port");
 	ssec = umb_cfgf_find_section(f, "shadow");
 	rc = apply_section(f, &port_section, psec, p);
+	if (rc == 0)
+		rc = tap_checks(f, p);
 	if (rc != 0)
 		goto out;
 	if (p->name[0] == '\0') {
@@ -1050,6 +1161,29 @@ print_ip(FILE *fp, const char *key, int af, const void *a)
 }
 
 static void
+dump_decap(const struct umb_port_conf *p, FILE *fp)
+{
+	static const char *const names[] = { "vxlan", "geneve", "erspan", "gre" };
+	const char *sep = "";
+
+	fprintf(fp, "decap = ");
+	if (p->decap == UMB_CONFIG_DECAP_AUTO)
+		fprintf(fp, "auto");
+	else if (p->decap == 0)
+		fprintf(fp, "none");
+	for (unsigned int i = 0; p->decap != UMB_CONFIG_DECAP_AUTO &&
+			i < RTE_DIM(names); i++) {
+		if (p->decap & (1u << i)) {
+			fprintf(fp, "%s%s", sep, names[i]);
+			sep = ",";
+		}
+	}
+	fprintf(fp, "\nvxlan_port = %u\ngeneve_port = %u\ndecap_key = %s\n",
+			p->vxlan_port, p->geneve_port,
+			p->decap_key_inner ? "inner" : "session");
+}
+
+static void
 dump_port(const struct umb_port_conf *p, FILE *fp)
 {
 	fprintf(fp, "\n; port file %s\n[port]\n", p->file);
@@ -1057,8 +1191,10 @@ dump_port(const struct umb_port_conf *p, FILE *fp)
 			umb_port_role_name(p->role), p->devargs);
 	fprintf(fp, "rx_desc = %u\ntx_desc = %u\nmtu = %u\n", p->rx_desc, p->tx_desc,
 			p->mtu);
-	if (p->role != UMB_PORT_SHADOW)
+	if (p->role != UMB_PORT_SHADOW) {
+		dump_decap(p, fp);
 		return;
+	}
 	fprintf(fp, "[shadow]\n");
 	if (p->has_mac)
 		print_mac(fp, "mac", &p->mac);

@@ -32,6 +32,16 @@ extern "C" {
 /** Sample shares are parts per million of flows (same scale as lib/flow). */
 #define UMB_CONFIG_SHARE_ONE 1000000u
 
+/*
+ * Bits of umb_port_conf.decap, the encapsulations a tap port decodes (the
+ * same values as lib/packet's UMB_DECAP_*).
+ */
+#define UMB_CONFIG_DECAP_VXLAN  0x01
+#define UMB_CONFIG_DECAP_GENEVE 0x02
+#define UMB_CONFIG_DECAP_ERSPAN 0x04
+#define UMB_CONFIG_DECAP_GRE    0x08
+#define UMB_CONFIG_DECAP_AUTO   0x0f  /**< every one, on the standard ports */
+
 /** What a port is for. */
 enum umb_port_role {
 	UMB_PORT_TAP = 1,     /**< receives the production copy, never transmits */
@@ -40,7 +50,9 @@ enum umb_port_role {
 
 /**
  * One port file: section [port] for every port, section [shadow] for a
- * shadow port only. Members marked "shadow" are zero on a tap port.
+ * shadow port only. Members marked "shadow" are zero on a tap port; those
+ * marked "tap" (keys of [port] that only a tap port may set) are zero on a
+ * shadow port.
  * Addresses are in network byte order, ports and VLAN ids in host order.
  */
 struct umb_port_conf {
@@ -51,6 +63,12 @@ struct umb_port_conf {
 	uint16_t rx_desc;                /**< RX ring size, power of 2, 64..16384 (1024) */
 	uint16_t tx_desc;                /**< TX ring size, power of 2, 64..16384 (1024) */
 	uint16_t mtu;                    /**< 68..9600 (1500) */
+
+	/* [port] keys of a tap port: decapsulation of mirror traffic */
+	uint8_t decap;                   /**< tap: `decap` auto|none|list as UMB_CONFIG_DECAP_* (auto) */
+	uint8_t decap_key_inner;         /**< tap: `decap_key` inner (1) or session (0, default) */
+	uint16_t vxlan_port;             /**< tap: UDP port of VXLAN, 1..65535 (4789) */
+	uint16_t geneve_port;            /**< tap: UDP port of GENEVE, 1..65535 (6081) */
 
 	/* [shadow] section */
 	uint8_t has_mac;                 /**< shadow: `mac` given; else use the port's MAC */

@@ -32,21 +32,22 @@ struct umb_flow_table {
 };
 
 /*
- * Key compare for rte_hash: the key is 40 bytes, a size rte_hash has no
- * vector compare for (it would call memcmp); five 64-bit words instead.
+ * Key compare for rte_hash: the key is 48 bytes (the 5-tuple and the
+ * tunnel session), a size rte_hash has a vector compare for only on some
+ * targets; six 64-bit words everywhere.
  */
-_Static_assert(sizeof(struct umb_flow_key) == 40, "key_cmp compares 40 bytes");
+_Static_assert(sizeof(struct umb_flow_key) == 48, "key_cmp compares 48 bytes");
 
 static int
 key_cmp(const void *a, const void *b, size_t len __rte_unused)
 {
-	uint64_t x[5], y[5];
+	uint64_t x[6], y[6];
 
 	/* memcpy: the keys need not be 8-byte aligned; compiles to loads */
 	memcpy(x, a, sizeof(x));
 	memcpy(y, b, sizeof(y));
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-			(x[3] ^ y[3]) | (x[4] ^ y[4])) != 0;
+			(x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) != 0;
 }
 
 static inline struct umb_flow *

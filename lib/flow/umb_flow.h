@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Flows: the canonical 5-tuple key (both directions map to the same key and
- * hash, so one lcore owns both sides of a flow without locks), the sampling
- * decision, and a fixed-size flow table on rte_hash.
+ * Flows: the canonical 5-tuple key plus the tunnel session the segment
+ * arrived in (both directions map to the same key and hash, so one lcore
+ * owns both sides of a flow without locks), the sampling decision, and a
+ * fixed-size flow table on rte_hash.
  *
  * The table preallocates every entry (the flow memcap is max_flows *
  * entry_size, paid at start); rte_hash's key position indexes the entry
@@ -48,13 +49,23 @@ enum umb_flow_ctr {
 
 extern const struct umb_ctr_group umb_flow_ctr_group;
 
-/** Canonical flow key: endpoint 0 sorts before endpoint 1. */
+/**
+ * Canonical flow key: endpoint 0 sorts before endpoint 1. tunnel_id is the
+ * segment's umb_pkt.tunnel_id (the VNI, ERSPAN session or GRE key it was
+ * mirrored in; 0 when plain or when the port keys by the inner 5-tuple):
+ * two mirrored networks reusing addresses are two flows. Six 64-bit words.
+ */
 struct umb_flow_key {
 	union umb_addr addr[2];
 	uint16_t port[2];
 	uint8_t af;
 	uint8_t pad[3];
+	uint32_t tunnel_id;
+	uint32_t pad2;
 };
+
+/** Bytes of a key (rte_hash's key_len): six 64-bit words. */
+#define UMB_FLOW_KEY_LEN 48
 
 /*
  * Any fixed total order of endpoints makes the key canonical; comparing the
@@ -90,35 +101,39 @@ umb_flow_key_make(struct umb_flow_key *k, const struct umb_pkt *p)
 	k->port[!sender] = p->dport;
 	k->af = p->af;
 	memset(k->pad, 0, sizeof(k->pad));
+	k->tunnel_id = p->tunnel_id;
+	k->pad2 = 0;
 	return sender;
 }
 
-/* CRC32C of the key's five 64-bit words, as rte_hash_crc(key, 40, seed). */
+/* CRC32C of the key's six 64-bit words, as rte_hash_crc(key, 48, seed). */
 static inline uint32_t
-umb_flow_crc_(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1, uint64_t w4)
+umb_flow_crc_(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1, uint64_t w4,
+		uint64_t w5)
 {
 	uint32_t c = rte_hash_crc_8byte(a0, 0x756d6272);
 
 	c = rte_hash_crc_8byte(a1, c);
 	c = rte_hash_crc_8byte(b0, c);
 	c = rte_hash_crc_8byte(b1, c);
-	return rte_hash_crc_8byte(w4, c);
+	c = rte_hash_crc_8byte(w4, c);
+	return rte_hash_crc_8byte(w5, c);
 }
 
 /**
  * Table hash of a key (CRC32C); equal for both directions by construction.
- * The same value as rte_hash_crc(k, 40, seed), but reading the key through
+ * The same value as rte_hash_crc(k, 48, seed), but reading the key through
  * memcpy: inline next to umb_flow_key_make, rte_hash_crc's uint64_t
  * pointer reads would break strict aliasing (stores to the key elided).
  */
 static inline uint32_t
 umb_flow_hash(const struct umb_flow_key *k)
 {
-	uint64_t w[5];
+	uint64_t w[6];
 
 	RTE_BUILD_BUG_ON(sizeof(*k) != sizeof(w));
 	memcpy(w, k, sizeof(w));
-	return umb_flow_crc_(w[0], w[1], w[2], w[3], w[4]);
+	return umb_flow_crc_(w[0], w[1], w[2], w[3], w[4], w[5]);
 }
 
 /**
@@ -142,7 +157,8 @@ umb_flow_pkt_hash(const struct umb_pkt *p)
 	w4 = le ? (uint64_t)p->sport | (uint64_t)p->dport << 16 :
 		(uint64_t)p->dport | (uint64_t)p->sport << 16;
 	w4 |= (uint64_t)p->af << 32;
-	return umb_flow_crc_(lo[0], lo[1], hi[0], hi[1], w4);
+	/* tunnel_id, pad2: the same in both directions */
+	return umb_flow_crc_(lo[0], lo[1], hi[0], hi[1], w4, p->tunnel_id);
 }
 
 /**

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Frame decoding: link framing (Ethernet with 802.1Q/QinQ, BSD loopback,
  * Linux cooked SLL and SLL2, raw IP), IPv4 with options, IPv6 with extension
- * headers, TCP with options. The decoder is a pure function over bytes: it
- * never trusts a length it has not checked against the bytes it was given,
- * and reports every malformed frame by a reason that doubles as a counter
- * index. Payload length comes from the IP total length, never from the frame
- * length, so Ethernet padding is not payload.
+ * headers, TCP with options; on a tap port also the mirror encapsulations
+ * (VXLAN, GENEVE, ERSPAN I/II/III, Ethernet over GRE) with one level of
+ * nesting. The decoder is a pure function over bytes: it never trusts a
+ * length it has not checked against the bytes it was given, and reports
+ * every malformed frame by a reason that doubles as a counter index. Payload
+ * length comes from the IP total length, never from the frame length, so
+ * Ethernet padding is not payload; an encapsulated packet is bounded by its
+ * tunnel's datagram, and one cut short is never handed on.
  */
 #ifndef UMB_PACKET_H
 #define UMB_PACKET_H
@@ -57,7 +60,12 @@ const char *umb_link_name(enum umb_link link);
 	X(truncated_tcp, "IP payload shorter than the TCP header") \
 	X(bad_tcp_hlen, "TCP data offset below 5 or beyond the segment") \
 	X(bad_tcp_options, "TCP option with a bad length (options ignored, segment kept)") \
-	X(unknown_link, "frames of a link type umbra cannot decode")
+	X(unknown_link, "frames of a link type umbra cannot decode") \
+	X(tunnel_truncated, "tunnel frames cut short: outer packet or tunnel header beyond the bytes received") \
+	X(inner_truncated, "encapsulated packets cut short (mirror packet length, MTU, ERSPAN T bit): dropped, the stream gets a gap") \
+	X(outer_fragment, "fragments of a tunnel's outer packet (UDP/GRE with decapsulation on): counted, dropped") \
+	X(bad_tunnel, "malformed tunnel header: version, flags, lengths, unknown GRE or GENEVE protocol") \
+	X(tunnel_too_deep, "tunnels nested deeper than one level")
 
 #define UMB_DECODE_ENUM_(n, d) UMB_DECODE_##n,
 enum umb_decode_result {
@@ -68,6 +76,61 @@ enum umb_decode_result {
 
 /** Counter group of decode results (index = enum umb_decode_result). */
 extern const struct umb_ctr_group umb_decode_ctr_group;
+
+/*
+ * Encapsulations (umb_pkt.tunnel_type, innermost tunnel when nested), one
+ * counter each (group "tunnel": TCP segments decoded from inside each).
+ */
+#define UMB_TUNNEL_TYPES(X) \
+	X(none, "TCP segments that were not encapsulated") \
+	X(vxlan, "TCP segments decoded from VXLAN") \
+	X(geneve, "TCP segments decoded from GENEVE") \
+	X(erspan1, "TCP segments decoded from ERSPAN type I (GRE 0x88BE, no header)") \
+	X(erspan2, "TCP segments decoded from ERSPAN type II") \
+	X(erspan3, "TCP segments decoded from ERSPAN type III") \
+	X(gre_eth, "TCP segments decoded from Ethernet over GRE (0x6558)")
+
+#define UMB_TUNNEL_ENUM_(n, d) UMB_TUNNEL_##n,
+enum umb_tunnel {
+	UMB_TUNNEL_TYPES(UMB_TUNNEL_ENUM_)
+	UMB_TUNNEL_MAX
+};
+#undef UMB_TUNNEL_ENUM_
+
+/** Counter group of encapsulations (index = enum umb_tunnel). */
+extern const struct umb_ctr_group umb_tunnel_ctr_group;
+
+/* Bits of umb_decap_conf.types: the encapsulations a tap port decodes. */
+#define UMB_DECAP_VXLAN  0x01  /**< VXLAN on vxlan_port */
+#define UMB_DECAP_GENEVE 0x02  /**< GENEVE on geneve_port */
+#define UMB_DECAP_ERSPAN 0x04  /**< ERSPAN I/II (GRE 0x88BE), III (0x22EB) */
+#define UMB_DECAP_GRE    0x08  /**< Ethernet over GRE (0x6558) */
+#define UMB_DECAP_ALL    0x0f
+
+#define UMB_VXLAN_PORT  4789
+#define UMB_GENEVE_PORT 6081
+
+/** What keys a decapsulated flow besides its inner 5-tuple. */
+enum umb_decap_key {
+	UMB_DECAP_KEY_SESSION = 0, /**< the tunnel session (VNI, ERSPAN session, GRE key) */
+	UMB_DECAP_KEY_INNER = 1,   /**< the inner 5-tuple alone */
+};
+
+/** Decapsulation settings of a receive port (plain data, any lcore). */
+struct umb_decap_conf {
+	uint8_t types;        /**< UMB_DECAP_* bits; 0: no decapsulation */
+	uint8_t key;          /**< enum umb_decap_key */
+	uint16_t vxlan_port;  /**< UDP destination port of VXLAN (4789) */
+	uint16_t geneve_port; /**< UDP destination port of GENEVE (6081) */
+};
+
+/** The defaults: every encapsulation on its standard port, keyed by session. */
+#define UMB_DECAP_CONF_DEFAULT { \
+	.types = UMB_DECAP_ALL, .key = UMB_DECAP_KEY_SESSION, \
+	.vxlan_port = UMB_VXLAN_PORT, .geneve_port = UMB_GENEVE_PORT }
+
+/** Name of an encapsulation ("vxlan", ...; "unknown" out of range). */
+const char *umb_tunnel_name(enum umb_tunnel t);
 
 /* TCP flags */
 #define UMB_TCP_FIN 0x01
@@ -118,11 +181,19 @@ struct umb_pkt {
 	uint8_t opt_flags;       /**< UMB_OPT_* */
 	uint8_t wscale;          /**< window scale shift (UMB_OPT_WSCALE) */
 	uint8_t ttl;             /**< IPv4 TTL or IPv6 hop limit */
-	uint8_t pad[2];
+	uint8_t tunnel_type;     /**< enum umb_tunnel (innermost), 0: not encapsulated */
+	uint8_t pad[1];
+	/**
+	 * The tunnel session that keys the flow (VNI, ERSPAN session id, GRE
+	 * key; innermost tunnel): 0 when not encapsulated or when the port's
+	 * decap_key is inner. Part of the flow key.
+	 */
+	uint32_t tunnel_id;
 };
 
 /**
- * Decode one frame.
+ * Decode one frame, without decapsulation (umb_decode_tap with no
+ * settings): a tunnel is a UDP or GRE packet like any other (not_tcp).
  *
  * @param frame  first bytes of the frame, contiguous
  * @param avail  number of contiguous bytes at @p frame (headers must fit)
@@ -137,6 +208,25 @@ struct umb_pkt {
  */
 enum umb_decode_result umb_decode(const uint8_t *frame, uint32_t avail,
 		uint32_t frame_len, enum umb_link link, struct umb_pkt *out,
+		int *opt_warn);
+
+/**
+ * Decode one frame received on a tap port: as umb_decode(), and inside the
+ * encapsulations @p dc enables, with one level of nesting. Offsets in
+ * @p out (l3_off, l4_off, payload_off) stay relative to @p frame, so the
+ * payload of an encapsulated segment is read from the frame as any other;
+ * the addresses, ports and VLAN tags are the inner packet's.
+ *
+ * @param dc  decapsulation settings; NULL or types 0: none
+ * @return as umb_decode(), plus the tunnel results: tunnel_truncated,
+ *   inner_truncated (an encapsulated packet shorter than its IP length, or
+ *   an ERSPAN frame with the T bit: never handed on as payload),
+ *   outer_fragment, bad_tunnel, tunnel_too_deep. For a plain frame cut
+ *   short the result stays bad_ip_len.
+ */
+enum umb_decode_result umb_decode_tap(const uint8_t *frame, uint32_t avail,
+		uint32_t frame_len, enum umb_link link,
+		const struct umb_decap_conf *dc, struct umb_pkt *out,
 		int *opt_warn);
 
 /** Format "ip:port" ("[v6]:port") of the source (@p dst 0) or destination. */

@@ -796,6 +796,110 @@ lab_example_files_load(void **state)
 	assert_int_equal(c->sample_share_ppm, 100000);
 }
 
+/* Tap port decapsulation keys: defaults, lists, the choices, the dump. */
+static void
+tap_decap_keys(void **state)
+{
+	static const struct {
+		const char *val;
+		uint8_t bits;
+	} ok[] = {
+		{ "auto", UMB_CONFIG_DECAP_AUTO },
+		{ "none", 0 },
+		{ "vxlan", UMB_CONFIG_DECAP_VXLAN },
+		{ "geneve, vxlan", UMB_CONFIG_DECAP_VXLAN | UMB_CONFIG_DECAP_GENEVE },
+		{ "erspan,gre", UMB_CONFIG_DECAP_ERSPAN | UMB_CONFIG_DECAP_GRE },
+		{ "vxlan,geneve,erspan,gre", UMB_CONFIG_DECAP_AUTO },
+	};
+	struct fixture *fx = *state;
+	const struct umb_port_conf *t = &fx->conf.ports[0];
+	char text[256], *dump = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	write_lab(fx);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(t->decap, UMB_CONFIG_DECAP_AUTO);
+	assert_int_equal(t->vxlan_port, 4789);
+	assert_int_equal(t->geneve_port, 6081);
+	assert_int_equal(t->decap_key_inner, 0);
+	/* a shadow port has none of them */
+	assert_int_equal(fx->conf.ports[1].decap, 0);
+	assert_int_equal(fx->conf.ports[1].vxlan_port, 0);
+
+	for (unsigned int i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "%sdecap = %s\n", lab_tap, ok[i].val);
+		write_file(fx, "tap.ini", text);
+		assert_int_equal(load(fx, "umbra.ini"), 0);
+		assert_int_equal(t->decap, ok[i].bits);
+	}
+	snprintf(text, sizeof(text), "%sdecap = gre, vxlan\nvxlan_port = 8472\n"
+			"geneve_port = 6082\ndecap_key = inner\n", lab_tap);
+	write_file(fx, "tap.ini", text);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(t->decap, UMB_CONFIG_DECAP_VXLAN | UMB_CONFIG_DECAP_GRE);
+	assert_int_equal(t->vxlan_port, 8472);
+	assert_int_equal(t->geneve_port, 6082);
+	assert_int_equal(t->decap_key_inner, 1);
+	f = open_memstream(&dump, &size);
+	assert_non_null(f);
+	umb_config_dump(&fx->conf, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(dump, "mtu = 9000\ndecap = vxlan,gre\n"
+			"vxlan_port = 8472\ngeneve_port = 6082\ndecap_key = inner\n"));
+	free(dump);
+	/* VXLAN and GENEVE on one port, unless one of them is off */
+	snprintf(text, sizeof(text), "%sgeneve_port = 4789\n", lab_tap);
+	write_file(fx, "tap.ini", text);
+	expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "tap.ini", 8, "port",
+			"geneve_port", "same UDP port 4789");
+	snprintf(text, sizeof(text), "%sgeneve_port = 4789\ndecap = geneve\n", lab_tap);
+	write_file(fx, "tap.ini", text);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+}
+
+static void
+tap_decap_errors(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *key;
+		const char *what;
+	} bad[] = {
+		{ "decap = vxlan, nvgre", "decap", "'nvgre' is not an encapsulation" },
+		{ "decap = vxlan,,gre", "decap", "empty item" },
+		{ "decap = gre, gre", "decap", "'gre' listed twice" },
+		{ "decap = AUTO", "decap", "'AUTO' is not an encapsulation" },
+		{ "decap = auto, vxlan", "decap", "'auto' is not an encapsulation" },
+		{ "vxlan_port = 0", "vxlan_port", NULL },
+		{ "geneve_port = 65536", "geneve_port", NULL },
+		{ "decap_key = vni", "decap_key", "session or inner" },
+		{ "decap_kye = inner", "decap_kye", "did you mean 'decap_key'" },
+	};
+	struct fixture *fx = *state;
+	char text[256];
+
+	write_lab(fx);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", lab_tap, bad[i].line);
+		write_file(fx, "tap.ini", text);
+		expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "tap.ini", 8, "port",
+				bad[i].key, bad[i].what);
+	}
+	/* on a shadow port, any of them is an error naming the key */
+	write_file(fx, "tap.ini", lab_tap);
+	write_file(fx, "shadow.ini", "[port]\nrole = shadow\ndevargs = net_null1\n"
+			"decap_key = session\n[shadow]\nipv4 = 10.88.0.1\n"
+			"target_ipv4 = keep\n");
+	expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "shadow.ini", 4, "port",
+			"decap_key", "only a tap port decapsulates");
+	write_file(fx, "shadow.ini", "[port]\ndecap = none\nrole = shadow\n"
+			"devargs = net_null1\n[shadow]\nipv4 = 10.88.0.1\n"
+			"target_ipv4 = keep\n");
+	expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "shadow.ini", 2, "port",
+			"decap", "only a tap port decapsulates");
+}
+
 int
 main(void)
 {
@@ -831,6 +935,8 @@ main(void)
 				teardown),
 		cmocka_unit_test_setup_teardown(missing_launch_file_is_enoent, setup, teardown),
 		cmocka_unit_test_setup_teardown(lab_example_files_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(tap_decap_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(tap_decap_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Flow key, hashes, sampling and the flow table.
+ * Flow key, hashes, sampling and the flow table; the tunnel session in
+ * the key (decap_key session and inner), from decapsulated frames.
  */
 #include <errno.h>
 #include <math.h>
@@ -176,7 +177,7 @@ sampling_is_independent_of_the_shard(void **state)
 			struct umb_pkt p = pkt4(0x0a000000 + (uint32_t)(i / 500),
 					(uint16_t)(20000 + i % 500), 0x0a0000fe, 80);
 			struct umb_flow_key k;
-			uint64_t w[5];
+			uint64_t w[6];
 			uint32_t h;
 			unsigned int sh;
 
@@ -389,6 +390,132 @@ bad_params_are_refused(void **state)
 	assert_null(umb_flow_table_create(NULL));
 }
 
+/*
+ * A VXLAN frame (VNI @p vni) carrying TCP 10.1.0.5:40000 -> 10.1.0.9:80,
+ * or the reverse direction: written to @p b, length returned.
+ */
+static uint32_t
+vxlan_frame(uint8_t *b, uint32_t vni, int reverse_dir)
+{
+	static const uint8_t head[] = {
+		/* outer Ethernet, IPv4 172.16.0.1 -> 172.16.0.2, UDP -> 4789 */
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		0x45, 0, 0, 20 + 8 + 8 + 54, 0, 0, 0, 0, 64, 17, 0, 0,
+		172, 16, 0, 1, 172, 16, 0, 2,
+		0xd4, 0x31, 0x12, 0xb5, 0, 8 + 8 + 54, 0, 0,
+		/* VXLAN: I flag, VNI patched below */
+		0x08, 0, 0, 0, 0, 0, 0, 0,
+		/* inner Ethernet, IPv4, TCP (ACK) */
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0,
+		10, 1, 0, 5, 10, 1, 0, 9,
+		0x9c, 0x40, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 1,
+		0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0,
+	};
+
+	memcpy(b, head, sizeof(head));
+	b[46] = (uint8_t)(vni >> 16);
+	b[47] = (uint8_t)(vni >> 8);
+	b[48] = (uint8_t)vni;
+	if (reverse_dir) {
+		uint8_t t[4];
+
+		memcpy(t, b + 76, 4);          /* swap inner addresses */
+		memcpy(b + 76, b + 80, 4);
+		memcpy(b + 80, t, 4);
+		memcpy(t, b + 84, 2);          /* and ports */
+		memcpy(b + 84, b + 86, 2);
+		memcpy(b + 86, t, 2);
+	}
+	return sizeof(head);
+}
+
+static struct umb_pkt
+decap_pkt(uint32_t vni, int reverse_dir, enum umb_decap_key key)
+{
+	struct umb_decap_conf dc = UMB_DECAP_CONF_DEFAULT;
+	uint8_t b[128];
+	struct umb_pkt p;
+	uint32_t n = vxlan_frame(b, vni, reverse_dir);
+
+	dc.key = (uint8_t)key;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(umb_decode_tap(b, n, n, UMB_LINK_ETHER, &dc, &p, NULL),
+		UMB_DECODE_tcp);
+	return p;
+}
+
+/*
+ * Two mirrored VPCs reusing addresses: the same inner 5-tuple under two
+ * VNIs is two flows with decap_key session, one with decap_key inner;
+ * symmetric either way, and the register hash is the key's hash.
+ */
+static void
+tunnel_session_in_the_key(void **state)
+{
+	static const enum umb_decap_key keys[] = {
+		UMB_DECAP_KEY_SESSION, UMB_DECAP_KEY_INNER,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(keys); i++) {
+		struct umb_pkt a = decap_pkt(100, 0, keys[i]);
+		struct umb_pkt ar = decap_pkt(100, 1, keys[i]);
+		struct umb_pkt b = decap_pkt(200, 0, keys[i]);
+		struct umb_pkt br = decap_pkt(200, 1, keys[i]);
+		struct umb_flow_key ka, kar, kb, kbr;
+		int same = keys[i] == UMB_DECAP_KEY_INNER;
+
+		assert_int_equal(a.tunnel_id, same ? 0 : 100);
+		assert_int_equal(b.tunnel_id, same ? 0 : 200);
+		assert_int_not_equal(umb_flow_key_make(&ka, &a),
+			umb_flow_key_make(&kar, &ar));
+		umb_flow_key_make(&kb, &b);
+		umb_flow_key_make(&kbr, &br);
+		/* symmetric */
+		assert_memory_equal(&ka, &kar, sizeof(ka));
+		assert_memory_equal(&kb, &kbr, sizeof(kb));
+		assert_int_equal(umb_flow_pkt_hash(&a), umb_flow_pkt_hash(&ar));
+		assert_int_equal(umb_flow_pkt_hash(&b), umb_flow_pkt_hash(&br));
+		assert_int_equal(umb_flow_pkt_hash(&a), umb_flow_hash(&ka));
+		assert_int_equal(umb_flow_pkt_hash(&br), umb_flow_hash(&kb));
+		/* two flows, or one */
+		assert_int_equal(memcmp(&ka, &kb, sizeof(ka)) == 0, same);
+		assert_int_equal(umb_flow_hash(&ka) == umb_flow_hash(&kb), same);
+	}
+}
+
+/* The table holds the two sessions' flows apart (rte_hash compares them). */
+static void
+tunnel_sessions_are_two_table_entries(void **state)
+{
+	struct umb_flow_table_params tp = {
+		.name = "t_tunnel", .max_flows = 64, .data_size = 0,
+		.socket_id = 0,
+	};
+	struct umb_flow_table *t = umb_flow_table_create(&tp);
+	struct umb_pkt a = decap_pkt(100, 0, UMB_DECAP_KEY_SESSION);
+	struct umb_pkt b = decap_pkt(200, 1, UMB_DECAP_KEY_SESSION);
+	struct umb_flow_key ka, kb;
+	struct umb_flow *fa, *fb;
+
+	(void)state;
+	assert_non_null(t);
+	umb_flow_key_make(&ka, &a);
+	umb_flow_key_make(&kb, &b);
+	/* force a shared hash: only the key compare tells them apart */
+	fa = umb_flow_insert(t, &ka, 12345, 0);
+	assert_non_null(fa);
+	assert_null(umb_flow_lookup(t, &kb, 12345));
+	fb = umb_flow_insert(t, &kb, 12345, 0);
+	assert_non_null(fb);
+	assert_ptr_not_equal(fa, fb);
+	assert_ptr_equal(umb_flow_lookup(t, &ka, 12345), fa);
+	assert_ptr_equal(umb_flow_lookup(t, &kb, 12345), fb);
+	assert_int_equal(umb_flow_table_count(t), 2);
+	umb_flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -406,6 +533,8 @@ main(void)
 		cmocka_unit_test(evict_candidate_is_old),
 		cmocka_unit_test(scan_is_bounded_and_resumes),
 		cmocka_unit_test(bad_params_are_refused),
+		cmocka_unit_test(tunnel_session_in_the_key),
+		cmocka_unit_test(tunnel_sessions_are_two_table_entries),
 	};
 
 	if (umb_test_eal_init("flow") < 0)

@@ -3,7 +3,10 @@
  * link type and every decode result; each frame is copied to the end of a
  * heap block of exactly avail bytes (at an odd address), so that a read past
  * avail trips ASan and an unaligned wide load trips UBSan. Real captures from
- * /work/shared/pcaps check the decoder against tshark's view.
+ * /work/shared/pcaps check the decoder against tshark's view. The
+ * encapsulations (VXLAN, GENEVE, ERSPAN I/II/III, Ethernet over GRE,
+ * nesting) are built by wrapping an inner frame; malformed headers come
+ * from tables of one-byte patches to a good frame, each with its result.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +18,8 @@
 
 #include <cmocka.h>
 #include <pcap/pcap.h>
+
+#include <rte_common.h>
 
 #include "umb_packet.h"
 
@@ -287,7 +292,8 @@ test_ether_ipv4_literal_frame(void **state)
 	assert_int_equal(p.vlan[1], 0);
 	assert_int_equal(p.opt_flags, 0);
 	assert_int_equal(p.pad[0], 0);
-	assert_int_equal(p.pad[1], 0);
+	assert_int_equal(p.tunnel_type, UMB_TUNNEL_none);
+	assert_int_equal(p.tunnel_id, 0);
 }
 
 static void
@@ -1137,6 +1143,855 @@ test_endpoint_str(void **state)
 	assert_string_equal(buf, "10.0.0.9:8080");
 }
 
+/* ---- encapsulations (tap ports) ---- */
+
+static const struct umb_decap_conf dc_auto = UMB_DECAP_CONF_DEFAULT;
+
+/* Decode @p f as a tap frame with @p dc; avail and frame_len as given. */
+static enum umb_decode_result
+decap_n(const struct frame *f, uint32_t avail, uint32_t frame_len,
+		const struct umb_decap_conf *dc, struct umb_pkt *p)
+{
+	enum umb_decode_result r;
+	uint8_t *blk = malloc(avail + 1);
+	int warn = 0;
+
+	assert_non_null(blk);
+	memcpy(blk + 1, f->b, avail);
+	memset(p, 0xa5, sizeof(*p));
+	p->ts_us = 0x1122334455667788ULL;
+	r = umb_decode_tap(blk + 1, avail, frame_len, UMB_LINK_ETHER, dc, p, &warn);
+	free(blk);
+	assert_int_equal(warn, 0);
+	return r;
+}
+
+static enum umb_decode_result
+decap(const struct frame *f, const struct umb_decap_conf *dc, struct umb_pkt *p)
+{
+	return decap_n(f, f->n, f->n, dc, p);
+}
+
+/* The inner frame of most tests: Ethernet + IPv4 + TCP + "hello" (59). */
+static void
+inner_v4(struct frame *f)
+{
+	build_ether_v4(f, 0, 6);
+}
+
+/* Inner IPv6 packet (no link header): IPv6 + TCP + "hello" (65). */
+static void
+inner_v6_ip(struct frame *f)
+{
+	put_ipv6(f, 20 + 5, 6);
+	put_tcp(f, UMB_TCP_PSH | UMB_TCP_ACK, NULL, 0);
+	putn(f, "hello", 5);
+}
+
+/* Outer Ethernet + IPv4 172.16.0.1 -> 172.16.0.2 of @p plen payload bytes. */
+static void
+outer_v4(struct frame *f, uint16_t plen, uint16_t frag, uint8_t proto)
+{
+	put_ether(f, 0x0800);
+	put8(f, 0x45);
+	put8(f, 0);
+	put16(f, (uint16_t)(20 + plen));
+	put16(f, 0x4321);
+	put16(f, frag);
+	put8(f, 255);
+	put8(f, proto);
+	put16(f, 0);
+	put32(f, 0xac100001);
+	put32(f, 0xac100002);
+}
+
+/* Outer Ethernet + IPv6 of @p plen payload bytes. */
+static void
+outer_v6(struct frame *f, uint16_t plen, uint8_t nh)
+{
+	put_ether(f, 0x86dd);
+	put_ipv6(f, plen, nh);
+}
+
+/* UDP datagram to @p dport: header @p th (tunnel header), then @p in. */
+static void
+put_udp_dgram(struct frame *f, uint16_t dport, const struct frame *th,
+		const struct frame *in)
+{
+	put16(f, 54321);
+	put16(f, dport);
+	put16(f, (uint16_t)(8 + th->n + in->n));
+	put16(f, 0);
+	putn(f, th->b, th->n);
+	putn(f, in->b, in->n);
+}
+
+static void
+vxlan_hdr(struct frame *h, uint8_t flags, uint32_t vni)
+{
+	put8(h, flags);
+	put8(h, 0);
+	put16(h, 0);
+	put32(h, vni << 8);
+}
+
+/* VXLAN over IPv4 (UDP @p dport) carrying @p in. */
+static void
+wrap_vxlan(struct frame *f, uint16_t dport, uint32_t vni, const struct frame *in)
+{
+	struct frame h = { .n = 0 };
+
+	vxlan_hdr(&h, 0x08, vni);
+	outer_v4(f, (uint16_t)(8 + h.n + in->n), 0, 17);
+	put_udp_dgram(f, dport, &h, in);
+}
+
+/* GENEVE header: @p opt (whole TLVs, @p optlen bytes), protocol, VNI. */
+static void
+geneve_hdr(struct frame *h, uint8_t ver, const uint8_t *opt, uint32_t optlen,
+		uint16_t ptype, uint32_t vni)
+{
+	put8(h, (uint8_t)(ver << 6 | optlen / 4));
+	put8(h, 0);
+	put16(h, ptype);
+	put32(h, vni << 8);
+	if (optlen)
+		putn(h, opt, optlen);
+}
+
+static void
+wrap_geneve(struct frame *f, const uint8_t *opt, uint32_t optlen,
+		uint16_t ptype, uint32_t vni, const struct frame *in)
+{
+	struct frame h = { .n = 0 };
+
+	geneve_hdr(&h, 0, opt, optlen, ptype, vni);
+	outer_v4(f, (uint16_t)(8 + h.n + in->n), 0, 17);
+	put_udp_dgram(f, 6081, &h, in);
+}
+
+/* GRE over IPv4: flags, protocol, the optional words, @p eh, then @p in. */
+static void
+wrap_gre(struct frame *f, uint16_t flags, uint16_t proto, uint32_t key,
+		const struct frame *eh, const struct frame *in)
+{
+	uint32_t words = !!(flags & 0x8000) + !!(flags & 0x2000) + !!(flags & 0x1000);
+
+	outer_v4(f, (uint16_t)(4 + 4 * words + eh->n + in->n), 0, 47);
+	put16(f, flags);
+	put16(f, proto);
+	if (flags & 0x8000)
+		put32(f, 0xcccc0000);   /* checksum + reserved */
+	if (flags & 0x2000)
+		put32(f, key);
+	if (flags & 0x1000)
+		put32(f, 0x00000007);   /* sequence */
+	putn(f, eh->b, eh->n);
+	putn(f, in->b, in->n);
+}
+
+static void
+erspan2_hdr(struct frame *h, uint8_t ver, uint16_t session, int t)
+{
+	put16(h, (uint16_t)(ver << 12 | 10));      /* VLAN 10 */
+	put16(h, (uint16_t)((t ? 0x0400 : 0) | (session & 0x3ff)));
+	put32(h, 0x00000001);                      /* index */
+}
+
+static void
+erspan3_hdr(struct frame *h, uint8_t ver, uint16_t session, int t, int o,
+		uint8_t ft)
+{
+	put16(h, (uint16_t)(ver << 12 | 10));
+	put16(h, (uint16_t)((t ? 0x0400 : 0) | (session & 0x3ff)));
+	put32(h, 0xdeadbeef);                      /* timestamp */
+	put16(h, 0);                               /* SGT */
+	put16(h, (uint16_t)((ft & 0x1f) << 10 | (o ? 1 : 0)));
+	if (o)
+		put_fill(h, 0xee, 8);              /* platform-specific subheader */
+}
+
+/* The inner segment was decoded: inner addresses, payload "hello". */
+static void
+check_inner_hello(const struct frame *f, const struct umb_pkt *p,
+		uint8_t type, uint32_t id)
+{
+	if (p->af == 4)
+		check_v4_tcp(p);
+	else
+		check_v6_tcp(p);
+	assert_int_equal(p->payload_len, 5);
+	assert_int_equal(p->payload_off + 5, f->n);
+	assert_memory_equal(f->b + p->payload_off, "hello", 5);
+	assert_int_equal(p->tunnel_type, type);
+	assert_int_equal(p->tunnel_id, id);
+	assert_int_equal(p->pad[0], 0);
+}
+
+/* A byte patched into a good frame and the result it must give. */
+struct patch {
+	const char *what;
+	uint32_t off;    /* from the tunnel header's first byte */
+	uint8_t val;
+	enum umb_decode_result want;
+};
+
+static void
+run_patches(const struct frame *good, uint32_t th, const struct patch *t,
+		unsigned int n)
+{
+	struct umb_pkt p;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct frame f = *good;
+
+		f.b[th + t[i].off] = t[i].val;
+		print_message("  %s\n", t[i].what);
+		assert_int_equal(decap(&f, &dc_auto, &p), t[i].want);
+	}
+}
+
+static void
+test_tunnel_counter_group(void **state)
+{
+	assert_string_equal(umb_tunnel_ctr_group.name, "tunnel");
+	assert_int_equal(umb_tunnel_ctr_group.n, UMB_TUNNEL_MAX);
+	assert_string_equal(umb_tunnel_name(UMB_TUNNEL_vxlan), "vxlan");
+	assert_string_equal(umb_tunnel_name(UMB_TUNNEL_gre_eth), "gre_eth");
+	assert_string_equal(umb_tunnel_name(UMB_TUNNEL_MAX), "unknown");
+	assert_string_equal(umb_decode_ctr_group.names[UMB_DECODE_inner_truncated],
+		"inner_truncated");
+	assert_string_equal(umb_decode_ctr_group.names[UMB_DECODE_tunnel_too_deep],
+		"tunnel_too_deep");
+}
+
+static void
+test_vxlan(void **state)
+{
+	struct frame in = { .n = 0 }, f = { .n = 0 };
+	struct umb_decap_conf dc = dc_auto;
+	struct umb_pkt p;
+	/* 14 Ethernet + 20 IPv4 + 8 UDP: the VXLAN header */
+	const uint32_t th = 42;
+	static const struct patch bad[] = {
+		{ "I flag clear", 0, 0x00, UMB_DECODE_bad_tunnel },
+		{ "only other flags", 0, 0x80, UMB_DECODE_bad_tunnel },
+	};
+
+	inner_v4(&in);
+	wrap_vxlan(&f, 4789, 0x123456, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 0x123456);
+	assert_int_equal(p.l3_off, th + 8 + 14);
+	assert_int_equal(p.l4_off, th + 8 + 14 + 20);
+	assert_int_equal(p.nb_vlan, 0);
+	/* the contiguous bytes need only reach the payload */
+	assert_int_equal(decap_n(&f, p.payload_off, f.n, &dc_auto, &p), UMB_DECODE_tcp);
+
+	/* without decapsulation it is a UDP packet */
+	assert_int_equal(decode(&f, UMB_LINK_ETHER, &p), UMB_DECODE_not_tcp);
+	assert_int_equal(decap(&f, NULL, &p), UMB_DECODE_not_tcp);
+	dc.types = 0;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_not_tcp);
+	dc.types = UMB_DECAP_GENEVE | UMB_DECAP_ERSPAN | UMB_DECAP_GRE;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_not_tcp);
+	/* another port: only when configured */
+	f.n = 0;
+	wrap_vxlan(&f, 8472, 7, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_not_tcp);
+	dc = dc_auto;
+	dc.vxlan_port = 8472;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 7);
+	/* decap_key inner: the session is not part of the key */
+	dc.key = UMB_DECAP_KEY_INNER;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 0);
+
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 5, &in);
+	run_patches(&f, th, bad, RTE_DIM(bad));
+}
+
+/* Malformed lengths of the UDP datagram and the outer packet. */
+static void
+test_vxlan_lengths(void **state)
+{
+	struct frame in = { .n = 0 }, g = { .n = 0 }, f;
+	struct umb_pkt p;
+	const uint32_t udp = 34, th = 42;
+
+	inner_v4(&in);
+	wrap_vxlan(&g, 4789, 5, &in);
+
+	/* UDP length below its header, and beyond the IP packet */
+	f = g;
+	f.b[udp + 4] = 0;
+	f.b[udp + 5] = 7;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	f = g;
+	f.b[udp + 5]++;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	/* UDP length ends inside the VXLAN header */
+	f = g;
+	f.b[udp + 4] = 0;
+	f.b[udp + 5] = 8 + 4;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	/* UDP length ends inside the inner packet: the inner packet is cut */
+	f = g;
+	f.b[udp + 4] = 0;
+	f.b[udp + 5] = (uint8_t)(8 + 8 + in.n - 1);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_inner_truncated);
+
+	/* the VXLAN header beyond the contiguous bytes */
+	assert_int_equal(decap_n(&g, th + 4, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* the UDP header beyond the contiguous bytes */
+	assert_int_equal(decap_n(&g, udp + 4, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* the outer packet beyond the frame (capture snapped) */
+	assert_int_equal(decap_n(&g, g.n - 10, g.n - 10, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* the same cut on a plain frame stays bad_ip_len */
+	f.n = 0;
+	inner_v4(&f);
+	assert_int_equal(decap_n(&f, f.n - 1, f.n - 1, &dc_auto, &p),
+		UMB_DECODE_bad_ip_len);
+	/* and on a UDP packet to another port too */
+	f.n = 0;
+	wrap_vxlan(&f, 53, 5, &in);
+	assert_int_equal(decap_n(&f, f.n - 1, f.n - 1, &dc_auto, &p),
+		UMB_DECODE_bad_ip_len);
+	/* UDP shorter than its header: not a tunnel */
+	f.n = 0;
+	outer_v4(&f, 4, 0, 17);
+	put32(&f, 0x12b512b5);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_not_tcp);
+}
+
+/*
+ * Inner packets cut short, as AWS's packet length setting or a target MTU
+ * leave them (outer lengths right, the inner IP length beyond them): the
+ * result is never tcp, so no byte of them becomes payload.
+ */
+static void
+test_inner_truncated(void **state)
+{
+	struct frame in = { .n = 0 }, f = { .n = 0 };
+	struct umb_pkt p;
+
+	inner_v4(&in);
+	for (uint32_t cut = 1; cut < in.n; cut++) {
+		struct frame part = in;
+
+		part.n = in.n - cut;
+		f.n = 0;
+		wrap_vxlan(&f, 4789, 9, &part);
+		assert_int_equal(decap(&f, &dc_auto, &p),
+			UMB_DECODE_inner_truncated);
+	}
+	/* IPv6 inside GENEVE as well */
+	in.n = 0;
+	inner_v6_ip(&in);
+	for (uint32_t cut = 1; cut < in.n; cut++) {
+		struct frame part = in;
+
+		part.n = in.n - cut;
+		f.n = 0;
+		wrap_geneve(&f, NULL, 0, 0x86dd, 3, &part);
+		assert_int_equal(decap(&f, &dc_auto, &p),
+			UMB_DECODE_inner_truncated);
+	}
+	/* the whole packet again: decoded */
+	f.n = 0;
+	wrap_geneve(&f, NULL, 0, 0x86dd, 3, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	/* Ethernet padding after the inner packet is not payload */
+	in.n = 0;
+	inner_v4(&in);
+	put_fill(&in, 0, 6);
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 9, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	assert_int_equal(p.payload_len, 5);
+}
+
+/* Outer IP fragments of a tunnel are counted apart from plain fragments. */
+static void
+test_outer_fragment(void **state)
+{
+	struct frame in = { .n = 0 }, f = { .n = 0 };
+	struct umb_pkt p;
+	struct umb_decap_conf dc = dc_auto;
+
+	inner_v4(&in);
+	wrap_vxlan(&f, 4789, 9, &in);
+	f.b[20] = 0x20;   /* MF */
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_outer_fragment);
+	f.b[20] = 0x00;
+	f.b[21] = 0x10;   /* offset 128 */
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_outer_fragment);
+	/* no UDP decapsulation: a plain fragment */
+	dc.types = UMB_DECAP_ERSPAN | UMB_DECAP_GRE;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_ip_fragment);
+	assert_int_equal(decode(&f, UMB_LINK_ETHER, &p), UMB_DECODE_ip_fragment);
+	/* an inner fragment is a plain fragment */
+	in.b[20] = 0x20;
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 9, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_ip_fragment);
+
+	/* IPv6 outer with a fragment header before UDP */
+	in.b[20] = 0x00;
+	{
+		struct frame h = { .n = 0 };
+
+		vxlan_hdr(&h, 0x08, 1);
+		f.n = 0;
+		outer_v6(&f, (uint16_t)(8 + 8 + h.n + in.n), 44);
+		put8(&f, 17);
+		put8(&f, 0);
+		put16(&f, 0x0001); /* offset 0, M */
+		put32(&f, 0xabcd);
+		put_udp_dgram(&f, 4789, &h, &in);
+		assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_outer_fragment);
+		assert_int_equal(decode(&f, UMB_LINK_ETHER, &p), UMB_DECODE_ip_fragment);
+	}
+}
+
+static void
+test_vxlan_ipv6_outer(void **state)
+{
+	struct frame in = { .n = 0 }, h = { .n = 0 }, f = { .n = 0 };
+	struct umb_pkt p;
+
+	inner_v4(&in);
+	vxlan_hdr(&h, 0x08, 77);
+	outer_v6(&f, (uint16_t)(8 + h.n + in.n), 17);
+	put_udp_dgram(&f, 4789, &h, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 77);
+	assert_int_equal(p.l3_off, 14 + 40 + 8 + 8 + 14);
+	/* cut: tunnel_truncated */
+	assert_int_equal(decap_n(&f, f.n - 3, f.n - 3, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+
+	/* with a destination options header before UDP */
+	f.n = 0;
+	outer_v6(&f, (uint16_t)(8 + 8 + h.n + in.n), 60);
+	put_v6ext(&f, 17, 0);
+	put_udp_dgram(&f, 4789, &h, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 77);
+}
+
+/* Outer VLAN tags are the tap's; the inner frame's tags (up to 2) are kept. */
+static void
+test_vlan_outer_and_inner(void **state)
+{
+	struct frame in = { .n = 0 }, h = { .n = 0 }, f = { .n = 0 };
+	struct umb_pkt p;
+	uint32_t i;
+
+	putn(&in, mac_dst, 6);
+	putn(&in, mac_src, 6);
+	put_vlan(&in, 0x88a8, 0x0123);
+	put_vlan(&in, 0x8100, 0x0456);
+	put16(&in, 0x0800);
+	put_ipv4(&in, 5, 45, 0, 6);
+	put_tcp(&in, UMB_TCP_PSH | UMB_TCP_ACK, NULL, 0);
+	putn(&in, "hello", 5);
+	vxlan_hdr(&h, 0x08, 12);
+	/* outer Ethernet with one tag */
+	putn(&f, mac_dst, 6);
+	putn(&f, mac_src, 6);
+	put_vlan(&f, 0x8100, 0x0777);
+	put16(&f, 0x0800);
+	put8(&f, 0x45);
+	put8(&f, 0);
+	put16(&f, (uint16_t)(20 + 8 + h.n + in.n));
+	put32(&f, 0);
+	put8(&f, 64);
+	put8(&f, 17);
+	put16(&f, 0);
+	put32(&f, 0xac100001);
+	put32(&f, 0xac100002);
+	put_udp_dgram(&f, 4789, &h, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 12);
+	assert_int_equal(p.nb_vlan, 2);
+	assert_int_equal(p.vlan[0], 0x123);
+	assert_int_equal(p.vlan[1], 0x456);
+
+	/* three inner tags: too many */
+	in.n = 0;
+	putn(&in, mac_dst, 6);
+	putn(&in, mac_src, 6);
+	for (i = 0; i < 3; i++)
+		put_vlan(&in, 0x8100, (uint16_t)(i + 1));
+	put16(&in, 0x0800);
+	put_ipv4(&in, 5, 45, 0, 6);
+	put_tcp(&in, UMB_TCP_ACK, NULL, 0);
+	putn(&in, "hello", 5);
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 1, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_too_many_vlans);
+	/* an inner frame that is not IP (ARP) */
+	in.n = 0;
+	put_ether(&in, 0x0806);
+	put_fill(&in, 0, 28);
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 1, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_not_ip);
+	/* an inner frame cut inside its Ethernet header */
+	in.n = 10;
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 1, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_inner_truncated);
+}
+
+/* GENEVE with the options AWS (class 0x0108) and Google (0x0132) send. */
+static void
+test_geneve_options(void **state)
+{
+	static const uint8_t opts[] = {
+		/* AWS GWLB: class 0x0108, type 1, 2 words: GWLBE/ENI id */
+		0x01, 0x08, 0x01, 0x02, 1, 2, 3, 4, 5, 6, 7, 8,
+		/* AWS: class 0x0108, type 3, 1 word: flow cookie */
+		0x01, 0x08, 0x03, 0x01, 0xca, 0xfe, 0xf0, 0x0d,
+		/* Google: class 0x0132, type 0x80, 3 words */
+		0x01, 0x32, 0x80, 0x03, 9, 9, 9, 9, 8, 8, 8, 8, 7, 7, 7, 7,
+	};
+	struct frame in = { .n = 0 }, g = { .n = 0 }, f;
+	struct umb_pkt p;
+	const uint32_t th = 42;
+	static const struct patch bad[] = {
+		{ "version 1", 0, 0x40 | 9, UMB_DECODE_bad_tunnel },
+		{ "options beyond the datagram", 0, 63, UMB_DECODE_bad_tunnel },
+		{ "options shorter than their TLVs", 0, 8, UMB_DECODE_bad_tunnel },
+		{ "TLV longer than the options", 8 + 3, 0x1f, UMB_DECODE_bad_tunnel },
+		{ "unknown protocol type", 2, 0x88, UMB_DECODE_bad_tunnel },
+		{ "protocol 0x6506", 3, 0x06, UMB_DECODE_bad_tunnel },
+	};
+
+	inner_v4(&in);
+	wrap_geneve(&g, opts, sizeof(opts), 0x6558, 0xabcdef, &in);
+	assert_int_equal(decap(&g, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&g, &p, UMB_TUNNEL_geneve, 0xabcdef);
+	assert_int_equal(p.l3_off, th + 8 + sizeof(opts) + 14);
+	run_patches(&g, th, bad, RTE_DIM(bad));
+	/* one more option word than the TLVs fill: read as a TLV, overruns */
+	f = g;
+	f.b[th] = 10;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	/* options beyond the contiguous bytes */
+	assert_int_equal(decap_n(&g, th + 8 + 10, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* no options at all */
+	f.n = 0;
+	wrap_geneve(&f, NULL, 0, 0x6558, 1, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_geneve, 1);
+}
+
+/* GENEVE carrying IP: IPv6 inside IPv4, IPv4 inside, version mismatches. */
+static void
+test_geneve_ip_inside(void **state)
+{
+	static const uint8_t opt[] = { 0x01, 0x08, 0x01, 0x01, 1, 2, 3, 4 };
+	struct frame in = { .n = 0 }, f = { .n = 0 };
+	struct umb_pkt p;
+
+	inner_v6_ip(&in);
+	wrap_geneve(&f, opt, sizeof(opt), 0x86dd, 42, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_geneve, 42);
+	assert_int_equal(p.l3_off, 42 + 8 + 8);
+	assert_int_equal(p.nb_vlan, 0);
+	/* IPv6 bytes announced as IPv4 */
+	f.n = 0;
+	wrap_geneve(&f, opt, sizeof(opt), 0x0800, 42, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_ip_version);
+
+	in.n = 0;
+	put_ipv4(&in, 5, 45, 0, 6);
+	put_tcp(&in, UMB_TCP_PSH | UMB_TCP_ACK, NULL, 0);
+	putn(&in, "hello", 5);
+	f.n = 0;
+	wrap_geneve(&f, NULL, 0, 0x0800, 43, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_geneve, 43);
+	/* inner IP header cut by the datagram's end */
+	in.n = 12;
+	f.n = 0;
+	wrap_geneve(&f, NULL, 0, 0x0800, 43, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_inner_truncated);
+	/* the GENEVE port with GENEVE off is plain UDP */
+	{
+		struct umb_decap_conf dc = dc_auto;
+
+		dc.types = UMB_DECAP_VXLAN;
+		assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_not_tcp);
+	}
+}
+
+/* VXLAN inside GENEVE (an AWS GWLB carrying Traffic Mirroring), and deeper. */
+static void
+test_nested(void **state)
+{
+	struct frame in = { .n = 0 }, v = { .n = 0 }, g = { .n = 0 };
+	struct frame e = { .n = 0 }, f = { .n = 0 };
+	struct umb_decap_conf dc = dc_auto;
+	struct umb_pkt p;
+
+	inner_v4(&in);
+	/* the VXLAN frame, as an Ethernet frame inside GENEVE */
+	put_ether(&v, 0x0800);
+	{
+		struct frame t = { .n = 0 };
+
+		wrap_vxlan(&t, 4789, 0x0a0b0c, &in);
+		/* drop t's own Ethernet header: v has one */
+		putn(&v, t.b + 14, t.n - 14);
+	}
+	wrap_geneve(&g, NULL, 0, 0x6558, 0, &v);
+	assert_int_equal(decap(&g, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&g, &p, UMB_TUNNEL_vxlan, 0x0a0b0c);
+	/* GENEVE carrying the VXLAN packet as IP */
+	f.n = 0;
+	{
+		struct frame ip = { .n = 0 };
+
+		putn(&ip, v.b + 14, v.n - 14);
+		wrap_geneve(&f, NULL, 0, 0x0800, 0, &ip);
+	}
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_vxlan, 0x0a0b0c);
+	/* keyed by the inner 5-tuple: no session */
+	dc.key = UMB_DECAP_KEY_INNER;
+	assert_int_equal(decap(&g, &dc, &p), UMB_DECODE_tcp);
+	assert_int_equal(p.tunnel_id, 0);
+	/* ERSPAN III inside VXLAN */
+	{
+		struct frame eh = { .n = 0 }, gre = { .n = 0 };
+
+		erspan3_hdr(&eh, 2, 100, 0, 0, 0);
+		wrap_gre(&gre, 0x1000, 0x22eb, 0, &eh, &in);
+		f.n = 0;
+		wrap_vxlan(&f, 4789, 3, &gre);
+		assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+		check_inner_hello(&f, &p, UMB_TUNNEL_erspan3, 100);
+	}
+	/* three levels: VXLAN in VXLAN in GENEVE */
+	e = g;
+	f.n = 0;
+	wrap_vxlan(&f, 4789, 1, &e);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tunnel_too_deep);
+	/* VXLAN inside GENEVE with only GENEVE on: the VXLAN is plain UDP */
+	dc = dc_auto;
+	dc.types = UMB_DECAP_GENEVE;
+	assert_int_equal(decap(&g, &dc, &p), UMB_DECODE_not_tcp);
+	/* three levels of VXLAN */
+	dc.types = UMB_DECAP_VXLAN;
+	f.n = 0;
+	{
+		struct frame vv = { .n = 0 };
+
+		wrap_vxlan(&vv, 4789, 2, &v);   /* VXLAN(VXLAN(in)) */
+		wrap_vxlan(&f, 4789, 1, &vv);   /* VXLAN(VXLAN(VXLAN(in))) */
+	}
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_tunnel_too_deep);
+}
+
+static void
+test_erspan2(void **state)
+{
+	struct frame in = { .n = 0 }, eh = { .n = 0 }, g = { .n = 0 }, f;
+	struct umb_decap_conf dc = dc_auto;
+	struct umb_pkt p;
+	/* 14 + 20 + GRE 8 (with sequence): the ERSPAN header */
+	const uint32_t th = 42;
+	static const struct patch bad[] = {
+		{ "ERSPAN version 2 under 0x88BE", 0, 0x20, UMB_DECODE_bad_tunnel },
+		{ "ERSPAN version 0", 0, 0x00, UMB_DECODE_bad_tunnel },
+		{ "T bit", 2, 0x07, UMB_DECODE_inner_truncated },
+	};
+
+	inner_v4(&in);
+	erspan2_hdr(&eh, 1, 0x3ff, 0);
+	wrap_gre(&g, 0x1000, 0x88be, 0, &eh, &in);
+	assert_int_equal(decap(&g, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&g, &p, UMB_TUNNEL_erspan2, 0x3ff);
+	assert_int_equal(p.l3_off, th + 8 + 14);
+	run_patches(&g, th, bad, RTE_DIM(bad));
+	/* ERSPAN header beyond the packet, beyond the contiguous bytes */
+	f.n = 0;
+	outer_v4(&f, 8 + 4, 0, 47);
+	put16(&f, 0x1000);
+	put16(&f, 0x88be);
+	put32(&f, 1);
+	put32(&f, 0x10000000);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	assert_int_equal(decap_n(&g, th + 6, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* type I: no sequence number, no header */
+	f.n = 0;
+	wrap_gre(&f, 0x0000, 0x88be, 0, &(struct frame){ .n = 0 }, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_erspan1, 0);
+	/* ERSPAN off: GRE that is not ours */
+	dc.types = UMB_DECAP_GRE | UMB_DECAP_VXLAN;
+	assert_int_equal(decap(&g, &dc, &p), UMB_DECODE_not_tcp);
+	dc.types = UMB_DECAP_VXLAN;
+	assert_int_equal(decap(&g, &dc, &p), UMB_DECODE_not_tcp);
+	assert_int_equal(decode(&g, UMB_LINK_ETHER, &p), UMB_DECODE_not_tcp);
+}
+
+static void
+test_erspan3(void **state)
+{
+	struct frame in = { .n = 0 }, eh = { .n = 0 }, g = { .n = 0 }, f;
+	struct umb_pkt p;
+	const uint32_t th = 42;
+	static const struct patch bad[] = {
+		{ "version 1 under 0x22EB", 0, 0x10, UMB_DECODE_bad_tunnel },
+		{ "T bit", 2, 0x04 | 0x00, UMB_DECODE_inner_truncated },
+		{ "frame type 5", 10, 5 << 2, UMB_DECODE_bad_tunnel },
+	};
+
+	inner_v4(&in);
+	/* without the subheader */
+	erspan3_hdr(&eh, 2, 513, 0, 0, 0);
+	wrap_gre(&g, 0x1000, 0x22eb, 0, &eh, &in);
+	assert_int_equal(decap(&g, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&g, &p, UMB_TUNNEL_erspan3, 513);
+	assert_int_equal(p.l3_off, th + 12 + 14);
+	run_patches(&g, th, bad, RTE_DIM(bad));
+	/* with the platform-specific subheader (O bit) */
+	eh.n = 0;
+	erspan3_hdr(&eh, 2, 514, 0, 1, 0);
+	f.n = 0;
+	wrap_gre(&f, 0x1000, 0x22eb, 0, &eh, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_erspan3, 514);
+	assert_int_equal(p.l3_off, th + 12 + 8 + 14);
+	/* O bit set, subheader missing: read as Ethernet it is misframed */
+	f = g;
+	f.b[th + 11] |= 1;
+	assert_int_not_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	/* T bit with the subheader */
+	eh.n = 0;
+	erspan3_hdr(&eh, 2, 514, 1, 1, 0);
+	f.n = 0;
+	wrap_gre(&f, 0x1000, 0x22eb, 0, &eh, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_inner_truncated);
+	/* frame type 2: IP inside */
+	eh.n = 0;
+	erspan3_hdr(&eh, 2, 7, 0, 0, 2);
+	in.n = 0;
+	inner_v6_ip(&in);
+	f.n = 0;
+	wrap_gre(&f, 0x1000, 0x22eb, 0, &eh, &in);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+	check_inner_hello(&f, &p, UMB_TUNNEL_erspan3, 7);
+	/* header cut by the packet's end */
+	f.n = 0;
+	outer_v4(&f, 8 + 8, 0, 47);
+	put16(&f, 0x1000);
+	put16(&f, 0x22eb);
+	put32(&f, 1);
+	put32(&f, 0x20000000);
+	put32(&f, 0);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+}
+
+/* Ethernet over GRE with every combination of C, K and S. */
+static void
+test_gre_eth(void **state)
+{
+	struct frame in = { .n = 0 }, g = { .n = 0 }, f;
+	const struct frame none = { .n = 0 };
+	struct umb_decap_conf dc = dc_auto;
+	struct umb_pkt p;
+	const uint32_t gre = 34;
+
+	inner_v4(&in);
+	for (unsigned int m = 0; m < 8; m++) {
+		uint16_t flags = (uint16_t)((m & 1 ? 0x8000 : 0) |
+				(m & 2 ? 0x2000 : 0) | (m & 4 ? 0x1000 : 0));
+		uint32_t words = (m & 1) + !!(m & 2) + !!(m & 4);
+
+		f.n = 0;
+		wrap_gre(&f, flags, 0x6558, 0xfeedf00d, &none, &in);
+		assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_tcp);
+		check_inner_hello(&f, &p, UMB_TUNNEL_gre_eth,
+			m & 2 ? 0xfeedf00d : 0);
+		assert_int_equal(p.l3_off, gre + 4 + 4 * words + 14);
+		/* the optional words beyond the packet */
+		f.b[17] = (uint8_t)(20 + 4 + 4 * words - 1);
+		if (words)
+			assert_int_equal(decap(&f, &dc_auto, &p),
+				UMB_DECODE_bad_tunnel);
+	}
+	wrap_gre(&g, 0x3000, 0x6558, 1, &none, &in);
+	/* routing, strict source route, recursion, version 1 */
+	{
+		static const uint16_t bad[] = { 0x4000, 0x0800, 0x0100, 0x0001 };
+
+		for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+			f = g;
+			f.b[gre] |= (uint8_t)(bad[i] >> 8);
+			f.b[gre + 1] |= (uint8_t)bad[i];
+			assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+		}
+	}
+	/* an unknown GRE protocol (IP over GRE) */
+	f = g;
+	f.b[gre + 2] = 0x08;
+	f.b[gre + 3] = 0x00;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	/* GRE header cut by the packet, by the contiguous bytes */
+	f.n = 0;
+	outer_v4(&f, 2, 0, 47);
+	put16(&f, 0);
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_bad_tunnel);
+	assert_int_equal(decap_n(&g, gre + 6, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	assert_int_equal(decap_n(&g, gre + 2, g.n, &dc_auto, &p),
+		UMB_DECODE_tunnel_truncated);
+	/* decap without gre: ERSPAN only */
+	dc.types = UMB_DECAP_ERSPAN;
+	assert_int_equal(decap(&g, &dc, &p), UMB_DECODE_not_tcp);
+	/* GRE fragments */
+	f = g;
+	f.b[20] = 0x20;
+	assert_int_equal(decap(&f, &dc_auto, &p), UMB_DECODE_outer_fragment);
+	dc.types = UMB_DECAP_VXLAN;
+	assert_int_equal(decap(&f, &dc, &p), UMB_DECODE_ip_fragment);
+}
+
+/* A plain frame decodes the same with and without decapsulation. */
+static void
+test_plain_frames_unchanged(void **state)
+{
+	struct frame f = { .n = 0 };
+	struct umb_pkt a, b;
+
+	build_ether_v4(&f, 0, 6);
+	assert_int_equal(decode(&f, UMB_LINK_ETHER, &a), UMB_DECODE_tcp);
+	assert_int_equal(decap(&f, &dc_auto, &b), UMB_DECODE_tcp);
+	assert_memory_equal(&a, &b, offsetof(struct umb_pkt, tunnel_id) + 4);
+	assert_int_equal(b.tunnel_type, UMB_TUNNEL_none);
+	assert_int_equal(b.tunnel_id, 0);
+	/* a plain UDP packet (DNS) is not_tcp either way */
+	f.n = 0;
+	put_ether(&f, 0x0800);
+	put_ipv4(&f, 5, 28, 0, 17);
+	put32(&f, 0x00350035);
+	put32(&f, 0x00080000);
+	assert_int_equal(decap(&f, &dc_auto, &b), UMB_DECODE_not_tcp);
+}
+
 /* ---- real captures ---- */
 
 struct pcap_expect {
@@ -1268,6 +2123,20 @@ main(void)
 		cmocka_unit_test(test_tcp_options_stop_at_eol),
 		cmocka_unit_test(test_payload_beyond_avail),
 		cmocka_unit_test(test_endpoint_str),
+		cmocka_unit_test(test_tunnel_counter_group),
+		cmocka_unit_test(test_vxlan),
+		cmocka_unit_test(test_vxlan_lengths),
+		cmocka_unit_test(test_inner_truncated),
+		cmocka_unit_test(test_outer_fragment),
+		cmocka_unit_test(test_vxlan_ipv6_outer),
+		cmocka_unit_test(test_vlan_outer_and_inner),
+		cmocka_unit_test(test_geneve_options),
+		cmocka_unit_test(test_geneve_ip_inside),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_erspan2),
+		cmocka_unit_test(test_erspan3),
+		cmocka_unit_test(test_gre_eth),
+		cmocka_unit_test(test_plain_frames_unchanged),
 		cmocka_unit_test(test_pcap_ether_http_get),
 		cmocka_unit_test(test_pcap_sll2),
 		cmocka_unit_test(test_pcap_null_ipv6),
