@@ -63,7 +63,8 @@ answer_headers(struct umb_http_conn *c, struct umb_exchange *x, int side,
 	a->http_major = p->http_major;
 	a->http_minor = p->http_minor;
 	a->last_us = c->now_us;
-	if ((x->flags & UMB_X_KEEP) && c->ctx->cpool != NULL)
+	if ((x->flags & UMB_X_KEEP) && c->ctx->cpool != NULL &&
+			x->outcome == UMB_OUTCOME_complete)
 		keep_headers(c, x, side);
 	if (!body)
 		return false;
@@ -88,6 +89,13 @@ answer_body(struct umb_http_conn *c, struct umb_exchange *x, int side,
 	if (!(x->flags & UMB_X_KEEP) || (a->flags & UMB_A_BODY_CUT) ||
 			c->ctx->cpool == NULL)
 		return;
+	if (x->outcome != UMB_OUTCOME_complete) {
+		/* Capped, suppressed, lost: it will not be compared, so its
+		 * bytes are not copied any further (what was kept goes back). */
+		x->flags &= ~UMB_X_KEEP;
+		umb_exchange_free_kept(x);
+		return;
+	}
 	rc = umb_kept_append(c->ctx->cpool, &a->body, at, n, c->ctx->body_max);
 	if (rc == 0)
 		return;
@@ -148,7 +156,7 @@ static void
 hb_put(struct umb_http_conn *c, struct umb_exchange *x, int side,
 		struct umb_http_hdrbuf *hb, const char *at, size_t n)
 {
-	if (hb->cut || c->ctx->cpool == NULL)
+	if (hb->cut || c->ctx->cpool == NULL || x->outcome != UMB_OUTCOME_complete)
 		return;
 	if (umb_kept_append(c->ctx->cpool, &x->ans[side].hdrs, at, n,
 			UMB_HTTP_HDR_KEEP) != 0)

@@ -419,6 +419,139 @@ not_mirrored_unchanged(void **state)
 	teardown_all();
 }
 
+/* ---- kept content for the comparator ------------------------------------ */
+
+static struct rte_mempool *kpool;
+
+static size_t
+kept_str(const struct umb_kept *k, char *buf, size_t cap)
+{
+	size_t n = umb_kept_copy(k, buf, cap - 1);
+
+	buf[n] = '\0';
+	return n;
+}
+
+/* Both answers keep their headers (as lines) and their de-chunked bodies. */
+static void
+kept_headers_and_bodies_of_both_sides(void **state)
+{
+	struct umb_http_conn *c = fresh();
+	char buf[512];
+
+	(void)state;
+	T.ctx.cpool = kpool;
+	T.ctx.body_max = 1024;
+	feed(c, CLI, GET_A, 100);
+	umb_http_mirror_sent(c, strlen(GET_A), 110);
+	feed(c, SRV, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		"X-Pad:  spaced  \r\nContent-Length: 7\r\n\r\n{\"a\":1}", 150);
+	feed_split(c, SHD, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":2}\r\n0\r\n\r\n", 5, 160);
+	assert_int_equal(T.nx, 1);
+	assert_true(T.x[0]->flags & UMB_X_KEEP);
+	kept_str(&T.x[0]->ans[UMB_SIDE_PROD].hdrs, buf, sizeof(buf));
+	assert_string_equal(buf, "Content-Type: application/json\r\n"
+		"X-Pad: spaced  \r\nContent-Length: 7\r\n");
+	kept_str(&T.x[0]->ans[UMB_SIDE_PROD].body, buf, sizeof(buf));
+	assert_string_equal(buf, "{\"a\":1}");
+	kept_str(&T.x[0]->ans[UMB_SIDE_SHADOW].hdrs, buf, sizeof(buf));
+	assert_string_equal(buf, "Content-Type: application/json\r\n"
+		"Transfer-Encoding: chunked\r\n");
+	kept_str(&T.x[0]->ans[UMB_SIDE_SHADOW].body, buf, sizeof(buf));
+	assert_string_equal(buf, "{\"a\":2}");
+	assert_false(T.x[0]->ans[UMB_SIDE_PROD].flags & (UMB_A_BODY_CUT | UMB_A_HDRS_CUT));
+	umb_exchange_free_kept(T.x[0]);
+	assert_int_equal(rte_mempool_in_use_count(kpool), 0);
+	umb_http_conn_end(c, 300);
+	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
+	teardown_all();
+}
+
+/* A body past compare_body_max is let go at once: compared by hash only. */
+static void
+kept_body_over_max_is_hash_only(void **state)
+{
+	struct umb_http_conn *c = fresh();
+	char resp[256];
+
+	(void)state;
+	T.ctx.cpool = kpool;
+	T.ctx.body_max = 10;
+	feed(c, CLI, GET_A, 100);
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"
+		"01234567890123456789");
+	feed_split(c, SRV, resp, 7, 150);
+	feed(c, SHD, OK2, 160);
+	assert_int_equal(T.nx, 1);
+	assert_true(T.x[0]->ans[UMB_SIDE_PROD].flags & UMB_A_BODY_CUT);
+	assert_null(T.x[0]->ans[UMB_SIDE_PROD].body.head);
+	assert_true(T.x[0]->ans[UMB_SIDE_PROD].flags & UMB_A_HASH);
+	assert_int_equal(T.x[0]->ans[UMB_SIDE_PROD].body_bytes, 20);
+	assert_false(T.x[0]->ans[UMB_SIDE_SHADOW].flags & UMB_A_BODY_CUT);
+	assert_int_equal(T.ctr[UMB_HTTP_body_over_max], 1);
+	umb_exchange_free_kept(T.x[0]);
+	assert_int_equal(rte_mempool_in_use_count(kpool), 0);
+	umb_http_conn_end(c, 300);
+	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
+	teardown_all();
+}
+
+/* The memcap spent: bodies compare by hash, counted; nothing leaks. */
+static void
+kept_memcap_exhausted_is_counted(void **state)
+{
+	struct umb_http_conn *c = fresh();
+	static void *all[4096];
+	unsigned int n = 0;
+
+	(void)state;
+	T.ctx.cpool = kpool;
+	T.ctx.body_max = 1 << 20;
+	while (n < RTE_DIM(all) && rte_mempool_get(kpool, &all[n]) == 0)
+		n++;
+	assert_int_equal(rte_mempool_avail_count(kpool), 0);
+	feed(c, CLI, GET_A, 100);
+	feed(c, SRV, OK2, 150);
+	feed(c, SHD, OK2, 160);
+	assert_int_equal(T.nx, 1);
+	assert_true(T.x[0]->ans[UMB_SIDE_PROD].flags & UMB_A_BODY_CUT);
+	assert_true(T.x[0]->ans[UMB_SIDE_PROD].flags & UMB_A_HDRS_CUT);
+	assert_true(T.ctr[UMB_HTTP_body_no_memory] >= 2);
+	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_complete);
+	rte_mempool_put_bulk(kpool, all, n);
+	umb_exchange_free_kept(T.x[0]);
+	assert_int_equal(rte_mempool_in_use_count(kpool), 0);
+	umb_http_conn_end(c, 300);
+	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
+	teardown_all();
+}
+
+/* A request the mirror will not compare (capped, suppressed) keeps nothing. */
+static void
+kept_nothing_for_suppressed(void **state)
+{
+	struct umb_http_conn *c = fresh();
+	int sup;
+
+	(void)state;
+	T.ctx.cpool = kpool;
+	T.ctx.body_max = 1 << 20;
+	feed(c, CLI, POST_C, 100);
+	assert_int_equal(limit_of(c, &sup), 0);
+	assert_int_equal(sup, 1);
+	umb_http_mirror_suppress(c);
+	feed(c, SRV, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 150);
+	assert_int_equal(T.nx, 1);
+	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_suppressed);
+	assert_null(T.x[0]->ans[UMB_SIDE_PROD].body.head);
+	assert_null(T.x[0]->ans[UMB_SIDE_PROD].hdrs.head);
+	assert_int_equal(rte_mempool_in_use_count(kpool), 0);
+	umb_http_conn_end(c, 300);
+	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
+	teardown_all();
+}
+
 int
 main(void)
 {
@@ -434,16 +567,22 @@ main(void)
 		cmocka_unit_test(client_gap_stops),
 		cmocka_unit_test(overflow_caps),
 		cmocka_unit_test(not_mirrored_unchanged),
+		cmocka_unit_test(kept_headers_and_bodies_of_both_sides),
+		cmocka_unit_test(kept_body_over_max_is_hash_only),
+		cmocka_unit_test(kept_memcap_exhausted_is_counted),
+		cmocka_unit_test(kept_nothing_for_suppressed),
 	};
 	int rc;
 
 	if (umb_test_eal_init("umbtest_httpm") < 0)
 		return 1;
-	pool = rte_mempool_create("xm", POOL_N, sizeof(struct umb_exchange), 0, 0,
-			NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
-	if (pool == NULL)
+	/* The builder's own pool: its records carry private state. */
+	pool = umb_http_xpool_create("xm", POOL_N, SOCKET_ID_ANY);
+	kpool = umb_kept_pool_create("xk", 1, SOCKET_ID_ANY);
+	if (pool == NULL || kpool == NULL)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
+	rte_mempool_free(kpool);
 	return rc;
 }
