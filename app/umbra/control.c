@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Live control through DPDK telemetry (the socket dpdk-telemetry.py talks
  * to): `/umbra/share` reads the sampling share, `/umbra/share,PCT` sets it;
+ * `/umbra/stats` every counter by group (one snapshot, snapshot.c);
  * `/umbra/routes` lists the comparator's routes and `/umbra/route,ID` (or
  * `/umbra/route,NAME`) shows one: outcomes, differing fields, status pairs,
  * latency quantiles. Route reads merge the comparators' tables into a
@@ -208,6 +209,46 @@ cmd_route(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Every counter group of the snapshot, the one the summary prints. */
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct umb_snapshot snap;
+
+	(void)cmd;
+	(void)params;
+	if (umb_snapshot_take(control_app, &snap, 0) != 0)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {
+		const uint64_t *v;
+		const struct umb_ctr_group *g = umb_snapshot_group(&snap, i, &v);
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			break;
+		rte_tel_data_start_dict(c);
+		for (uint16_t k = 0; k < g->n && k < RTE_TEL_MAX_DICT_ENTRIES; k++)
+			rte_tel_data_add_dict_u64(c, g->names[k], v[k]);
+		rte_tel_data_add_dict_container(d, g->name, c, 0);
+	}
+	{
+		/* Live, records between the stages have no outcome yet. */
+		const struct umb_totals *t = &snap.t;
+		uint64_t recorded = t->http[UMB_HTTP_requests] -
+			t->http[UMB_HTTP_pipeline_overflow] -
+			t->http[UMB_HTTP_record_pool_empty], done = 0;
+
+		for (unsigned int k = 0; k < UMB_OUTCOME_MAX; k++)
+			done += t->outcome[k];
+		done += t->reasm[UMB_REASM_records_dropped];
+		rte_tel_data_add_dict_u64(d, "records_in_flight",
+				recorded > done ? recorded - done : 0);
+	}
+	umb_snapshot_release(&snap);
+	return 0;
+}
+
 int
 umb_control_init(struct umb_app *app)
 {
@@ -220,6 +261,9 @@ umb_control_init(struct umb_app *app)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/umbra/routes", cmd_routes,
 				"Routes of the comparator: id, exchanges, compared, mismatched, slow");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/umbra/stats", cmd_stats,
+				"Every counter, by group (the summary's snapshot)");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/umbra/route", cmd_route,
 				"One route's statistics. Parameter: id (from /umbra/routes) or name");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The end-of-run summary: every counter of every role, summed over lcores,
- * on stdout as a table and as JSON (--summary-json), plus the accounting
- * check that every request seen ended in exactly one outcome.
+ * The end-of-run summary: every counter of every role, summed over lcores
+ * (one snapshot, snapshot.c), on stdout as a table and as JSON
+ * (--summary-json), the per-route statistics, plus the accounting check
+ * that every request seen ended in exactly one outcome.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,137 +14,6 @@
 #include <rte_ethdev.h>
 
 #include "umbra.h"
-
-struct totals {
-	uint64_t rx[UMB_RX_CTR_MAX];
-	uint64_t decode[UMB_DECODE_MAX];
-	uint64_t tunnel[UMB_TUNNEL_MAX];
-	uint64_t flow[UMB_FLOW_CTR_MAX];
-	uint64_t tcp[UMB_TCP_CTR_MAX];
-	uint64_t http[UMB_HTTP_CTR_MAX];
-	uint64_t outcome[UMB_OUTCOME_MAX];
-	uint64_t reasm[UMB_REASM_CTR_MAX];
-	uint64_t exp[UMB_EXPORT_CTR_MAX];
-	uint64_t cmp[UMB_COMPARE_CTR_MAX];
-	uint64_t shadow[UMB_SHADOW_CTR_MAX];
-	uint64_t neigh[UMB_NEIGH_CTR_MAX];
-	uint64_t mirror[UMB_MIRROR_CTR_MAX];
-	uint64_t emitted[UMB_OUTCOME_MAX]; /**< lib/http's records let go, by outcome then */
-	uint64_t peer[UMB_PEER_CONN_CTR_MAX];
-	uint64_t responder[UMB_RESPONDER_CTR_MAX];
-};
-
-/* Every counter group of the summary, in print order, and where its sums
- * live in struct totals. */
-static const struct {
-	const struct umb_ctr_group *g;
-	size_t off;
-} groups[] = {
-	{ &umb_rx_ctr_group, offsetof(struct totals, rx) },
-	{ &umb_decode_ctr_group, offsetof(struct totals, decode) },
-	{ &umb_tunnel_ctr_group, offsetof(struct totals, tunnel) },
-	{ &umb_flow_ctr_group, offsetof(struct totals, flow) },
-	{ &umb_tcp_ctr_group, offsetof(struct totals, tcp) },
-	{ &umb_http_ctr_group, offsetof(struct totals, http) },
-	{ &umb_outcome_ctr_group, offsetof(struct totals, outcome) },
-	{ &umb_reasm_ctr_group, offsetof(struct totals, reasm) },
-	{ &umb_compare_ctr_group, offsetof(struct totals, cmp) },
-	{ &umb_export_ctr_group, offsetof(struct totals, exp) },
-	{ &umb_shadow_ctr_group, offsetof(struct totals, shadow) },
-	{ &umb_neigh_ctr_group, offsetof(struct totals, neigh) },
-	{ &umb_mirror_ctr_group, offsetof(struct totals, mirror) },
-	{ &umb_peer_conn_ctr_group, offsetof(struct totals, peer) },
-	{ &umb_responder_ctr_group, offsetof(struct totals, responder) },
-};
-
-static void
-sum_totals(struct umb_app *app, struct totals *t)
-{
-	const uint64_t *a[UMB_MAX_REASM + UMB_MAX_COMPARE + 1] = { NULL };
-	unsigned int n = app->nb_reasm;
-
-	memcpy(t->rx, app->rx->ctr, sizeof(t->rx));
-	memcpy(t->decode, app->rx->decode, sizeof(t->decode));
-	memcpy(t->tunnel, app->rx->tunnel, sizeof(t->tunnel));
-	memcpy(t->exp, app->exp->ctr, sizeof(t->exp));
-	memset(t->shadow, 0, sizeof(t->shadow));
-	memset(t->neigh, 0, sizeof(t->neigh));
-	memset(t->responder, 0, sizeof(t->responder));
-	if (app->shadow != NULL && app->shadow->responder != NULL)
-		memcpy(t->responder, umb_responder_counters(app->shadow->responder),
-				sizeof(t->responder));
-	if (app->shadow != NULL) {
-		memcpy(t->shadow, app->shadow->ctr, sizeof(t->shadow));
-		memcpy(t->neigh, app->shadow->neigh_ctr, sizeof(t->neigh));
-	}
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.flow;
-	a[n] = app->rx->flow;    /* flows rx found unsampled */
-	umb_ctr_sum(&umb_flow_ctr_group, a, n + 1, t->flow);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.tcp;
-	umb_ctr_sum(&umb_tcp_ctr_group, a, n, t->tcp);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.http;
-	umb_ctr_sum(&umb_http_ctr_group, a, n, t->http);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.outcome;
-	umb_ctr_sum(&umb_outcome_ctr_group, a, n, t->emitted);
-	/* The final outcome of a record is known where its life ends: export. */
-	a[0] = app->exp->outcome;
-	umb_ctr_sum(&umb_outcome_ctr_group, a, 1, t->outcome);
-	for (unsigned int i = 0; i < app->nb_cmp; i++) a[i] = app->cmp[i]->ctr;
-	umb_ctr_sum(&umb_compare_ctr_group, a, app->nb_cmp, t->cmp);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->ctr;
-	umb_ctr_sum(&umb_reasm_ctr_group, a, n, t->reasm);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.mirror;
-	umb_ctr_sum(&umb_mirror_ctr_group, a, n, t->mirror);
-	for (unsigned int i = 0; i < n; i++) a[i] = app->reasm[i]->sctr.peer;
-	umb_ctr_sum(&umb_peer_conn_ctr_group, a, n, t->peer);
-}
-
-static uint64_t
-sum_array(const uint64_t *v, unsigned int n)
-{
-	uint64_t s = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		s += v[i];
-	return s;
-}
-
-/*
- * Every request that got a record ends in exactly one outcome, counted
- * where the record's life ends: export (every outcome), or reassembly's
- * staging when it was full (records_dropped, live only). Lib/http's own
- * count of the records it let go must agree. Returns 0 when it adds up.
- */
-static int
-accounting(const struct totals *t, const uint64_t *emitted, char *why,
-		size_t size)
-{
-	uint64_t outcomes = sum_array(t->outcome, UMB_OUTCOME_MAX);
-	uint64_t dropped = t->reasm[UMB_REASM_records_dropped];
-	uint64_t recorded = t->http[UMB_HTTP_requests] -
-		t->http[UMB_HTTP_pipeline_overflow] - t->http[UMB_HTTP_record_pool_empty];
-	uint64_t http_emitted = sum_array(emitted, UMB_OUTCOME_MAX);
-
-	if (outcomes + dropped != recorded) {
-		snprintf(why, size, "outcomes %" PRIu64 " + dropped %" PRIu64
-				" != requests with a record %" PRIu64,
-				outcomes, dropped, recorded);
-		return -1;
-	}
-	if (http_emitted != recorded) {
-		snprintf(why, size, "records let go by http %" PRIu64
-				" != requests with a record %" PRIu64,
-				http_emitted, recorded);
-		return -1;
-	}
-	if (t->exp[UMB_EXPORT_records] != outcomes) {
-		snprintf(why, size, "exported %" PRIu64 " != outcomes %" PRIu64,
-				t->exp[UMB_EXPORT_records], outcomes);
-		return -1;
-	}
-	snprintf(why, size, "ok");
-	return 0;
-}
 
 /* Upper bound of the log2 bucket holding quantile q of the ttfb samples. */
 static uint64_t
@@ -211,9 +81,8 @@ ms(uint64_t us)
 }
 
 static void
-print_routes(struct umb_app *app, FILE *f)
+print_routes(const struct umb_route_table *t, FILE *f)
 {
-	struct umb_route_table *t = umb_compare_snapshot(app);
 	struct umb_route_stat **v;
 	uint32_t n = 0;
 
@@ -260,7 +129,6 @@ print_routes(struct umb_app *app, FILE *f)
 					n - 25);
 	}
 	free(v);
-	umb_route_table_free(t);
 }
 
 static void
@@ -281,9 +149,8 @@ add_hist(cJSON *o, const char *key, const struct umb_hist *h)
 
 /* Every route of the snapshot as JSON (summary, telemetry share it). */
 static void
-add_routes(struct umb_app *app, cJSON *root)
+add_routes(const struct umb_route_table *t, cJSON *root)
 {
-	struct umb_route_table *t = umb_compare_snapshot(app);
 	cJSON *arr = cJSON_AddArrayToObject(root, "routes");
 	struct umb_route_stat **v;
 	uint32_t n = 0;
@@ -332,7 +199,6 @@ add_routes(struct umb_app *app, cJSON *root)
 	}
 	cJSON_AddNumberToObject(root, "routes_over_limit", (double)t->routes_over);
 	free(v);
-	umb_route_table_free(t);
 }
 
 /* The last mismatch samples of every comparator, oldest first. */
@@ -372,21 +238,23 @@ add_samples(struct umb_app *app, cJSON *root)
 void
 umb_summary_print(struct umb_app *app, FILE *f)
 {
-	struct totals t;
+	struct umb_snapshot snap;
+	const struct umb_totals *tp;
 	const struct umb_export_ctx *e = app->exp;
 	char why[128];
 
-	sum_totals(app, &t);
+	umb_snapshot_take(app, &snap, 1);
+	tp = &snap.t;
 	fprintf(f, "\numbra summary\n");
 	fprintf(f, "  frames %" PRIu64 "  tcp segments %" PRIu64 "  flows %" PRIu64
 			"  requests %" PRIu64 "  exchanges exported %" PRIu64 "\n",
-			t.rx[UMB_RX_packets], t.decode[UMB_DECODE_tcp],
-			t.flow[UMB_FLOW_created], t.http[UMB_HTTP_requests],
-			t.exp[UMB_EXPORT_records]);
+			tp->rx[UMB_RX_packets], tp->decode[UMB_DECODE_tcp],
+			tp->flow[UMB_FLOW_created], tp->http[UMB_HTTP_requests],
+			tp->exp[UMB_EXPORT_records]);
 	fprintf(f, "  exchanges by outcome:");
 	for (unsigned int i = 0; i < UMB_OUTCOME_MAX; i++)
-		if (t.outcome[i] != 0)
-			fprintf(f, " %s=%" PRIu64, umb_outcome_name(i), t.outcome[i]);
+		if (tp->outcome[i] != 0)
+			fprintf(f, " %s=%" PRIu64, umb_outcome_name(i), tp->outcome[i]);
 	fprintf(f, "\n  responses by status: none=%" PRIu64 " 1xx=%" PRIu64 " 2xx=%" PRIu64
 			" 3xx=%" PRIu64 " 4xx=%" PRIu64 " 5xx=%" PRIu64 "\n",
 			e->by_status_class[0], e->by_status_class[1], e->by_status_class[2],
@@ -398,16 +266,21 @@ umb_summary_print(struct umb_app *app, FILE *f)
 				(double)ttfb_quantile(e, 0.95) / 1000.0, e->ttfb_n);
 	fprintf(f, "  response body bytes %" PRIu64 "\n", e->resp_bytes);
 	fprintf(f, "  data path: %.3f s, %.2f Mpps, %.1f MB/s\n", run_seconds(app),
-			(double)t.rx[UMB_RX_packets] / run_seconds(app) / 1e6,
-			(double)t.rx[UMB_RX_bytes] / run_seconds(app) / 1048576.0);
-	print_routes(app, f);
-	accounting(&t, t.emitted, why, sizeof(why));
+			(double)tp->rx[UMB_RX_packets] / run_seconds(app) / 1e6,
+			(double)tp->rx[UMB_RX_bytes] / run_seconds(app) / 1048576.0);
+	if (snap.routes != NULL)
+		print_routes(snap.routes, f);
+	umb_snapshot_accounting(&snap, why, sizeof(why));
 	fprintf(f, "  accounting: %s\n", why);
 	fprintf(f, "counters (non-zero):\n");
-	for (unsigned int i = 0; i < RTE_DIM(groups); i++)
-		if (groups[i].g != &umb_outcome_ctr_group) /* printed above */
-			umb_ctr_print(f, groups[i].g, (const uint64_t *)((const char *)&t +
-					groups[i].off), 0);
+	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {
+		const uint64_t *v;
+		const struct umb_ctr_group *g = umb_snapshot_group(&snap, i, &v);
+
+		if (g != &umb_outcome_ctr_group) /* printed above */
+			umb_ctr_print(f, g, v, 0);
+	}
+	umb_snapshot_release(&snap);
 }
 
 static void
@@ -422,7 +295,7 @@ add_group(cJSON *root, const struct umb_ctr_group *g, const uint64_t *v)
 int
 umb_summary_json(struct umb_app *app, const char *path)
 {
-	struct totals t;
+	struct umb_snapshot snap;
 	cJSON *root = cJSON_CreateObject();
 	cJSON *ports;
 	char why[128];
@@ -432,10 +305,13 @@ umb_summary_json(struct umb_app *app, const char *path)
 
 	if (root == NULL)
 		return -ENOMEM;
-	sum_totals(app, &t);
-	for (unsigned int i = 0; i < RTE_DIM(groups); i++)
-		add_group(root, groups[i].g, (const uint64_t *)((const char *)&t +
-				groups[i].off));
+	umb_snapshot_take(app, &snap, 1);
+	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {
+		const uint64_t *v;
+		const struct umb_ctr_group *g = umb_snapshot_group(&snap, i, &v);
+
+		add_group(root, g, v);
+	}
 	ports = cJSON_AddArrayToObject(root, "ports");
 	for (unsigned int i = 0; i < app->nb_ports; i++) {
 		struct rte_eth_stats st;
@@ -457,10 +333,12 @@ umb_summary_json(struct umb_app *app, const char *path)
 	cJSON_AddNumberToObject(run, "seconds", run_seconds(app));
 	cJSON_AddNumberToObject(run, "lcores", app->nb_plans);
 	cJSON_AddNumberToObject(run, "reasm_lcores", app->nb_reasm);
-	add_routes(app, root);
+	if (snap.routes != NULL)
+		add_routes(snap.routes, root);
 	add_samples(app, root);
-	cJSON_AddBoolToObject(root, "accounting_ok", accounting(&t, t.emitted, why, sizeof(why)) == 0);
+	cJSON_AddBoolToObject(root, "accounting_ok", umb_snapshot_accounting(&snap, why, sizeof(why)) == 0);
 	cJSON_AddStringToObject(root, "accounting", why);
+	umb_snapshot_release(&snap);
 
 	s = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -362,6 +362,42 @@ void umb_compare_fini(struct umb_compare_ctx *k);
 /** Merge every comparator's route statistics into a new table (free it). */
 struct umb_route_table *umb_compare_snapshot(struct umb_app *app);
 
+/* snapshot.c: one snapshot of every statistic (summary, telemetry, metrics) */
+/** Every counter group summed over the lcores that count it. */
+struct umb_totals {
+	uint64_t rx[UMB_RX_CTR_MAX];
+	uint64_t decode[UMB_DECODE_MAX];
+	uint64_t tunnel[UMB_TUNNEL_MAX];
+	uint64_t flow[UMB_FLOW_CTR_MAX];
+	uint64_t tcp[UMB_TCP_CTR_MAX];
+	uint64_t http[UMB_HTTP_CTR_MAX];
+	uint64_t outcome[UMB_OUTCOME_MAX];
+	uint64_t reasm[UMB_REASM_CTR_MAX];
+	uint64_t exp[UMB_EXPORT_CTR_MAX];
+	uint64_t cmp[UMB_COMPARE_CTR_MAX];
+	uint64_t shadow[UMB_SHADOW_CTR_MAX];
+	uint64_t neigh[UMB_NEIGH_CTR_MAX];
+	uint64_t mirror[UMB_MIRROR_CTR_MAX];
+	uint64_t emitted[UMB_OUTCOME_MAX]; /**< lib/http's records let go, by outcome then */
+	uint64_t peer[UMB_PEER_CONN_CTR_MAX];
+	uint64_t responder[UMB_RESPONDER_CTR_MAX];
+};
+
+struct umb_snapshot {
+	struct umb_totals t;
+	struct umb_route_table *routes;  /**< merged route statistics, or NULL */
+};
+
+/** Take a snapshot (@p with_routes: merge the comparators' routes too). 0 or -ENOMEM. */
+int umb_snapshot_take(struct umb_app *app, struct umb_snapshot *s, int with_routes);
+void umb_snapshot_release(struct umb_snapshot *s);
+/** Counter groups in print order: the i-th group and its summed values. */
+unsigned int umb_snapshot_nb_groups(void);
+const struct umb_ctr_group *umb_snapshot_group(const struct umb_snapshot *s,
+		unsigned int i, const uint64_t **vals);
+/** 0 when every request with a record ended in one outcome; @p why says. */
+int umb_snapshot_accounting(const struct umb_snapshot *s, char *why, size_t size);
+
 /* summary.c */
 void umb_summary_print(struct umb_app *app, FILE *f);
 int umb_summary_json(struct umb_app *app, const char *path);
