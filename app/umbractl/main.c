@@ -4,19 +4,22 @@
  * (argv[0] is the name, so getopt_long works as in a program of its own)
  * and returns the process exit code. `umbractl help [COMMAND]`, --help and
  * --version are answered here; `umbractl help COMMAND` is COMMAND --help.
- * An unknown command is one line on stderr and exit 2. Nothing here
- * initialises DPDK's EAL: every command so far works offline.
+ * An unknown command is one line on stderr and exit 2. The options that
+ * pick an appliance (--socket, --file-prefix) may come before the command:
+ * they are moved after its name, so the command parses them with its own
+ * and a command that takes none rejects them. Nothing here initialises
+ * DPDK's EAL: diff works offline, the appliance commands (stats.c) talk to
+ * a running umbra through its telemetry socket.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "umbractl.h"
+
 #ifndef UMBRACTL_VERSION
 #define UMBRACTL_VERSION "0.1.0"
 #endif
-
-/* diff.c */
-int umbractl_diff(int argc, char **argv);
 
 struct command {
 	const char *name;
@@ -27,6 +30,14 @@ struct command {
 static const struct command commands[] = {
 	{ "diff", umbractl_diff,
 		"compare two saved bodies (production, shadow) with the comparator's rules" },
+	{ "stats", umbractl_stats,
+		"a running appliance's live counters" },
+	{ "routes", umbractl_routes,
+		"a running appliance's routes, busiest first" },
+	{ "route", umbractl_route,
+		"one route of a running appliance: outcomes, differences, latency" },
+	{ "share", umbractl_share,
+		"read or set a running appliance's sampling share" },
 };
 
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -45,6 +56,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: umbractl COMMAND [ARGS]...\n"
+		"       umbractl [--socket PATH | --file-prefix PREFIX] COMMAND [ARGS]...\n"
 		"       umbractl help [COMMAND] | --help | --version\n"
 		"\n"
 		"commands:\n");
@@ -65,11 +77,61 @@ command_help(const struct command *c)
 	return c->fn(2, argv);
 }
 
+/*
+ * Leading --socket PATH, --file-prefix PREFIX (or --opt=VALUE): move them
+ * after the command's name, in place. Returns 0, or -1 with a message when
+ * one lacks its value or no command follows.
+ */
+static int
+hoist_global_options(int argc, char **argv)
+{
+	static const char *const opts[] = { "--socket", "--file-prefix" };
+	int i = 1;
+
+	while (i < argc) {
+		size_t k, len = 0;
+
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+			len = strlen(opts[k]);
+			if (strncmp(argv[i], opts[k], len) == 0 &&
+					(argv[i][len] == '\0' || argv[i][len] == '='))
+				break;
+		}
+		if (k == sizeof(opts) / sizeof(opts[0]))
+			break;
+		if (argv[i][len] == '\0') {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "umbractl: %s needs a value "
+					"(try 'umbractl help')\n", argv[i]);
+				return -1;
+			}
+			i += 2;
+		} else {
+			i++;
+		}
+	}
+	if (i == 1)
+		return 0;
+	if (i >= argc) {
+		fprintf(stderr, "umbractl: %s given without a command "
+			"(try 'umbractl help')\n", argv[1]);
+		return -1;
+	}
+	/* argv[1..i) are the options, argv[i] the command: rotate. */
+	char *cmd = argv[i];
+
+	memmove(&argv[2], &argv[1], (size_t)(i - 1) * sizeof(argv[0]));
+	argv[1] = cmd;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct command *c;
 
+	if (hoist_global_options(argc, argv) != 0)
+		return 2;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
