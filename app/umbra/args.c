@@ -22,6 +22,7 @@ enum {
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
 	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG, OPT_RESPONDER, OPT_DURATION,
 	OPT_RECORD_UNSAMPLED, OPT_COMPARE, OPT_COMPARE_BODY_MAX, OPT_COMPARE_MEMCAP,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "compare-body-max", required_argument, NULL, OPT_COMPARE_BODY_MAX },
 	{ "compare-memcap-mb", required_argument, NULL, OPT_COMPARE_MEMCAP },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -90,6 +92,9 @@ umb_args_usage(const char *prog)
 "                         outcome not_sampled (default: not parsed, not written)\n"
 "  --quiet                no summary on stdout\n"
 "  --duration SEC         live: stop by itself after SEC seconds (as on SIGINT)\n"
+"  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                         (ADDR default 127.0.0.1; wins over [launch] metrics;\n"
+"                         docs/metrics.md); default: off\n"
 "  --bench-responder      benchmark only (--config): an in-process minimal\n"
 "                         shadow answers every frame umbra sends (scripts/bench-mirror)\n",
 		prog, prog);
@@ -192,6 +197,8 @@ apply_config(struct umb_options *o)
 		o->compare_path = conf.compare;
 	o->compare_body_max = conf.compare_body_max;
 	o->compare_memcap_mb = conf.compare_memcap_mb;
+	if (!o->metrics.enabled)    /* the command line wins */
+		o->metrics = conf.metrics;
 	return 0;
 }
 
@@ -280,6 +287,14 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 			rc = parse_u32("compare-memcap-mb", optarg, 1, 65536,
 					&o->compare_memcap_mb);
 			break;
+		case OPT_METRICS: {
+			char why[256];
+
+			rc = umb_config_parse_listen(optarg, &o->metrics, why, sizeof(why));
+			if (rc != 0)
+				fprintf(stderr, "--metrics: %s\n", why);
+			break;
+		}
 		case OPT_RECORD_UNSAMPLED: o->record_unsampled = 1; break;
 		case OPT_QUIET: o->quiet = 1; break;
 		case OPT_RESPONDER: o->responder = 1; break;

@@ -86,7 +86,10 @@ main(int argc, char **argv)
 		rc = umb_init_roles(app);
 	if (rc == 0)
 		rc = umb_control_init(app);
+	if (rc == 0)
+		rc = umb_metrics_start(app);
 	if (rc != 0) {
+		umb_metrics_stop(app);
 		umb_fini(app);
 		rte_eal_cleanup();
 		rte_exit(EXIT_FAILURE, "start-up failed\n");
@@ -111,6 +114,8 @@ main(int argc, char **argv)
 		umb_lcore_main(main_plan);
 	rte_eal_mp_wait_lcore();
 	app->run_end_tsc = rte_rdtsc();
+	/* No scrape may outlive the roles' state (freed by umb_fini). */
+	umb_metrics_stop(app);
 
 	rc = 0;
 	if (!app->opt.quiet)

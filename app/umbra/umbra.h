@@ -162,6 +162,7 @@ struct umb_options {
 	int backpressure;             /**< never drop between roles (offline) */
 	int responder;                /**< benchmark: in-process shadow responder */
 	uint64_t duration_us;         /**< --duration: stop after this long, 0: never */
+	struct umb_listen_conf metrics; /**< --metrics or [launch] metrics (off) */
 };
 
 /** A receive port. */
@@ -355,6 +356,12 @@ int umb_roles_plan(struct umb_app *app);
 
 /* control.c: live control through DPDK telemetry */
 int umb_control_init(struct umb_app *app);
+
+/* metrics.c: the Prometheus endpoint (off unless opt.metrics is enabled) */
+/** Start serving GET /metrics on its own thread; 0, or < 0 with the reason printed. */
+int umb_metrics_start(struct umb_app *app);
+/** Stop serving (waits for a scrape in progress); safe when not started. */
+void umb_metrics_stop(struct umb_app *app);
 
 /* compare.c */
 int umb_compare_init(struct umb_app *app, unsigned int idx, unsigned int lcore);

@@ -650,6 +650,97 @@ set_next_hop_mac(const struct key_ctx *k, void *obj, const char *val)
 	return parse_mac(k, val, &p->next_hop_mac);
 }
 
+/* ---- listening addresses (also --metrics) ------------------------------ */
+
+static int __rte_format_printf(3, 4)
+listen_error(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && size > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, size, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int
+umb_config_parse_listen(const char *s, struct umb_listen_conf *out, char *why,
+		size_t why_size)
+{
+	struct umb_listen_conf l = { .enabled = 1 };
+	char host[INET6_ADDRSTRLEN];
+	const char *h = UMB_CONFIG_LISTEN_DEFAULT_ADDR, *port_s = s, *sep;
+	size_t hlen = strlen(h), nd = 0;
+	unsigned long port = 0;
+	int bracket = 0;
+
+	if (s == NULL || out == NULL)
+		return listen_error(why, why_size, "no address");
+	if (s[0] == '[') {
+		sep = strchr(s, ']');
+		if (sep == NULL || sep[1] != ':')
+			return listen_error(why, why_size,
+					"'%s' is not [IPv6]:PORT (a ']:' is missing)", s);
+		h = s + 1;
+		hlen = (size_t)(sep - h);
+		port_s = sep + 2;
+		bracket = 1;
+	} else if ((sep = strrchr(s, ':')) != NULL) {
+		h = s;
+		hlen = (size_t)(sep - s);
+		port_s = sep + 1;
+	}
+	while (isdigit((unsigned char)port_s[nd]) && nd < 6)
+		port = port * 10 + (unsigned long)(port_s[nd++] - '0');
+	if (nd == 0 || port_s[nd] != '\0' || port == 0 || port > 65535)
+		return listen_error(why, why_size,
+				"'%s' is not [ADDR:]PORT with a PORT in [1, 65535]", s);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return listen_error(why, why_size, "'%s': the address before ':' is %s", s,
+				hlen == 0 ? "empty" : "too long");
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (!bracket && inet_pton(AF_INET, host, l.addr) == 1)
+		l.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, l.addr) == 1)
+		l.family = AF_INET6;
+	else
+		return listen_error(why, why_size,
+				"'%s' is not an IPv4 or IPv6 address (in '%s')", host, s);
+	l.port = (uint16_t)port;
+	*out = l;
+	return 0;
+}
+
+const char *
+umb_config_listen_str(const struct umb_listen_conf *l, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (l->enabled == 0 || inet_ntop(l->family, l->addr, a, sizeof(a)) == NULL) {
+		snprintf(buf, size, "off");
+		return buf;
+	}
+	if (l->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, l->port);
+	else
+		snprintf(buf, size, "%s:%u", a, l->port);
+	return buf;
+}
+
+static int
+set_metrics(const struct key_ctx *k, void *obj, const char *val)
+{
+	struct umb_launch_conf *c = obj;
+	char why[256];
+
+	if (umb_config_parse_listen(val, &c->metrics, why, sizeof(why)) != 0)
+		return key_error(k, "%s", why);
+	return 0;
+}
+
 /*
  * The tables. A member's offset is paired with a compile-time check of its
  * size, so a generic setter can never write past a member.
@@ -686,6 +777,7 @@ static const struct key_def launch_keys[] = {
 	{ "compare_body_max", set_u32, L(compare_body_max, 4), 0, 64u << 20,
 		"1048576", 0 },
 	{ "compare_memcap_mb", set_u32, L(compare_memcap_mb, 4), 1, 65536, "64", 0 },
+	{ "metrics", set_metrics, 0, 0, 0, NULL, 0 },
 };
 
 static const struct key_def port_keys[] = {
@@ -1266,6 +1358,14 @@ umb_config_dump(const struct umb_launch_conf *c, FILE *fp)
 		fprintf(fp, "; compare: default rules\n");
 	fprintf(fp, "compare_body_max = %u\ncompare_memcap_mb = %u\n",
 			c->compare_body_max, c->compare_memcap_mb);
+	if (c->metrics.enabled) {
+		char l[INET6_ADDRSTRLEN + 16];
+
+		fprintf(fp, "metrics = %s\n", umb_config_listen_str(&c->metrics, l,
+				sizeof(l)));
+	} else {
+		fprintf(fp, "; metrics: off\n");
+	}
 	if (c->roles[0] != '\0')
 		fprintf(fp, "roles = %s\n", c->roles);
 	else

@@ -90,6 +90,20 @@ struct umb_port_conf {
 };
 
 /**
+ * A listening address: key `metrics = [ADDR:]PORT` of [launch] and
+ * `--metrics` (one parser, umb_config_parse_listen()). Plain data.
+ */
+struct umb_listen_conf {
+	uint8_t enabled;                 /**< 0: off (key absent) */
+	uint8_t family;                  /**< AF_INET or AF_INET6 */
+	uint16_t port;                   /**< 1..65535, host order */
+	uint8_t addr[16];                /**< network order: 4 bytes (IPv4) or 16 */
+};
+
+/** Default address of a listener given as a bare PORT. */
+#define UMB_CONFIG_LISTEN_DEFAULT_ADDR "127.0.0.1"
+
+/**
  * The launch file: section [launch]. Times are stored in microseconds,
  * the share in parts per million.
  */
@@ -119,6 +133,7 @@ struct umb_launch_conf {
 	char compare[UMB_CONFIG_PATH_LEN];     /**< compare file (docs/compare.md); "": defaults */
 	uint32_t compare_body_max;       /**< body bytes kept per answer for comparing (1 MiB) */
 	uint32_t compare_memcap_mb;      /**< all kept headers, bodies and diffs (64 MiB) */
+	struct umb_listen_conf metrics;  /**< Prometheus endpoint `[ADDR:]PORT` (off) */
 };
 
 /**
@@ -159,6 +174,30 @@ int umb_config_load(const char *path, struct umb_launch_conf *out,
  *   Output stream.
  */
 void umb_config_dump(const struct umb_launch_conf *c, FILE *f);
+
+/**
+ * Parse a listening address "[ADDR:]PORT": ADDR an IPv4 literal, an IPv6
+ * literal (bracketed "[::1]:9100", or bare "::1:9100": the last ':' splits),
+ * default UMB_CONFIG_LISTEN_DEFAULT_ADDR; PORT 1..65535 in decimal.
+ *
+ * @param s
+ *   The text.
+ * @param out
+ *   Set (enabled = 1) on success, untouched on failure.
+ * @param why
+ *   Receives the reason on failure (no newline), e.g. "'x' is not an IPv4
+ *   or IPv6 address". May be NULL.
+ * @param why_size
+ *   Size of @p why.
+ * @return
+ *   0 or -EINVAL.
+ */
+int umb_config_parse_listen(const char *s, struct umb_listen_conf *out,
+		char *why, size_t why_size);
+
+/** "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of @p l into @p buf; returns @p buf. */
+const char *umb_config_listen_str(const struct umb_listen_conf *l, char *buf,
+		size_t size);
 
 /** "tap" or "shadow" ("?" for any other value). */
 const char *umb_port_role_name(enum umb_port_role role);

@@ -650,6 +650,20 @@ static const struct error_case error_cases[] = {
 		5, "shadow", "src_port_min", "out of range [1024, 65535]" },
 	{ "target port 65536", "shadow.ini", SHADOW_HEAD "target_port = 65536\n", -EINVAL, 5,
 		"shadow", "target_port", "out of range [0, 65535]" },
+	{ "metrics bad address", "umbra.ini", LAUNCH_HEAD "metrics = 10.0.0.300:9100\n",
+		-EINVAL, 3, "launch", "metrics", "'10.0.0.300' is not an IPv4 or IPv6 address" },
+	{ "metrics host name", "umbra.ini", LAUNCH_HEAD "metrics = localhost:9100\n",
+		-EINVAL, 3, "launch", "metrics", "'localhost' is not an IPv4 or IPv6 address" },
+	{ "metrics port 0", "umbra.ini", LAUNCH_HEAD "metrics = 127.0.0.1:0\n", -EINVAL, 3,
+		"launch", "metrics", "PORT in [1, 65535]" },
+	{ "metrics port 65536", "umbra.ini", LAUNCH_HEAD "metrics = 65536\n", -EINVAL, 3,
+		"launch", "metrics", "PORT in [1, 65535]" },
+	{ "metrics port junk", "umbra.ini", LAUNCH_HEAD "metrics = 127.0.0.1:91o0\n", -EINVAL,
+		3, "launch", "metrics", "PORT in [1, 65535]" },
+	{ "metrics empty address", "umbra.ini", LAUNCH_HEAD "metrics = :9100\n", -EINVAL, 3,
+		"launch", "metrics", "the address before ':' is empty" },
+	{ "metrics unbracketed IPv6 port", "umbra.ini", LAUNCH_HEAD "metrics = [::1]9100\n",
+		-EINVAL, 3, "launch", "metrics", "is not [IPv6]:PORT" },
 };
 
 static void
@@ -900,6 +914,62 @@ tap_decap_errors(void **state)
 			"decap", "only a tap port decapsulates");
 }
 
+/* [launch] metrics = [ADDR:]PORT: off when absent, 127.0.0.1 by default. */
+static void
+metrics_key_takes_address_and_port(void **state)
+{
+	static const struct {
+		const char *val;
+		int family;
+		const char *addr;
+		uint16_t port;
+		const char *dump;
+	} ok[] = {
+		{ "9100", AF_INET, "127.0.0.1", 9100, "metrics = 127.0.0.1:9100\n" },
+		{ "0.0.0.0:1", AF_INET, "0.0.0.0", 1, "metrics = 0.0.0.0:1\n" },
+		{ "10.1.2.3:65535", AF_INET, "10.1.2.3", 65535, "metrics = 10.1.2.3:65535\n" },
+		{ "[::1]:9100", AF_INET6, "::1", 9100, "metrics = [::1]:9100\n" },
+		{ "fd00::7:9100", AF_INET6, "fd00::7", 9100, "metrics = [fd00::7]:9100\n" },
+	};
+	struct fixture *fx = *state;
+	const struct umb_launch_conf *c = &fx->conf;
+	struct umb_listen_conf l = { 0 };
+	char text[768], why[256], *dump = NULL;
+	uint8_t want[16];
+	size_t size = 0;
+	FILE *f;
+
+	write_lab(fx);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(c->metrics.enabled, 0);
+	for (unsigned int i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "%smetrics = %s\n", lab_launch, ok[i].val);
+		write_file(fx, "umbra.ini", text);
+		assert_int_equal(load(fx, "umbra.ini"), 0);
+		assert_int_equal(c->metrics.enabled, 1);
+		assert_int_equal(c->metrics.family, ok[i].family);
+		assert_int_equal(c->metrics.port, ok[i].port);
+		assert_int_equal(inet_pton(ok[i].family, ok[i].addr, want), 1);
+		assert_memory_equal(c->metrics.addr, want, ok[i].family == AF_INET ? 4 : 16);
+		f = open_memstream(&dump, &size);
+		assert_non_null(f);
+		umb_config_dump(c, f);
+		assert_int_equal(fclose(f), 0);
+		assert_non_null(strstr(dump, ok[i].dump));
+		free(dump);
+		dump = NULL;
+	}
+	/* the parser --metrics shares: failure leaves the output alone */
+	assert_int_equal(umb_config_parse_listen("9100", &l, why, sizeof(why)), 0);
+	assert_int_equal(umb_config_parse_listen("1.2.3:9100", &l, why, sizeof(why)),
+			-EINVAL);
+	assert_non_null(strstr(why, "'1.2.3' is not an IPv4 or IPv6 address"));
+	assert_int_equal(umb_config_parse_listen("", &l, why, sizeof(why)), -EINVAL);
+	assert_int_equal(umb_config_parse_listen("[::1:9100", &l, NULL, 0), -EINVAL);
+	assert_int_equal(l.enabled, 1);
+	assert_int_equal(l.port, 9100);
+}
+
 int
 main(void)
 {
@@ -937,6 +1007,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(lab_example_files_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(tap_decap_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(tap_decap_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(metrics_key_takes_address_and_port, setup,
+				teardown),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
