@@ -22,7 +22,7 @@ enum {
 	OPT_RING_SIZE, OPT_IDLE_TIMEOUT, OPT_CLOSE_TIMEOUT, OPT_SHARE, OPT_SEED,
 	OPT_NO_MIDSTREAM, OPT_QUIET, OPT_HELP, OPT_CONFIG, OPT_RESPONDER, OPT_DURATION,
 	OPT_RECORD_UNSAMPLED, OPT_COMPARE, OPT_COMPARE_BODY_MAX, OPT_COMPARE_MEMCAP,
-	OPT_METRICS,
+	OPT_METRICS, OPT_REDIS, OPT_LAUNCH,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +51,8 @@ static const struct option long_opts[] = {
 	{ "compare-body-max", required_argument, NULL, OPT_COMPARE_BODY_MAX },
 	{ "compare-memcap-mb", required_argument, NULL, OPT_COMPARE_MEMCAP },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "launch", required_argument, NULL, OPT_LAUNCH },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,6 +97,10 @@ umb_args_usage(const char *prog)
 "  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                         (ADDR default 127.0.0.1; wins over [launch] metrics;\n"
 "                         docs/metrics.md); default: off\n"
+"  --redis URL            export to the fleet store: redis://[user:password@]host:port/db\n"
+"                         or unix:///path[?db=N] (docs/redis.md; password also from\n"
+"                         UMBRA_REDIS_PASSWORD); wins over [launch] redis\n"
+"  --launch NAME          the launch's name in Redis ([A-Za-z0-9_.-], default \"default\")\n"
 "  --bench-responder      benchmark only (--config): an in-process minimal\n"
 "                         shadow answers every frame umbra sends (scripts/bench-mirror)\n",
 		prog, prog);
@@ -199,6 +205,12 @@ apply_config(struct umb_options *o)
 	o->compare_memcap_mb = conf.compare_memcap_mb;
 	if (!o->metrics.enabled)    /* the command line wins */
 		o->metrics = conf.metrics;
+	if (!o->redis.enabled)
+		o->redis = conf.redis;
+	if (o->redis.password[0] == '\0')
+		memcpy(o->redis.password, conf.redis_password, sizeof(o->redis.password));
+	if (o->launch[0] == '\0')
+		memcpy(o->launch, conf.launch, sizeof(o->launch));
 	return 0;
 }
 
@@ -295,6 +307,24 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 				fprintf(stderr, "--metrics: %s\n", why);
 			break;
 		}
+		case OPT_REDIS: {
+			char why[256];
+
+			rc = umb_config_parse_redis(optarg, &o->redis, why, sizeof(why));
+			if (rc != 0)
+				fprintf(stderr, "--redis: %s\n", why);
+			break;
+		}
+		case OPT_LAUNCH: {
+			char why[256];
+
+			rc = umb_config_check_launch(optarg, why, sizeof(why));
+			if (rc != 0)
+				fprintf(stderr, "--launch: %s\n", why);
+			else
+				snprintf(o->launch, sizeof(o->launch), "%s", optarg);
+			break;
+		}
 		case OPT_RECORD_UNSAMPLED: o->record_unsampled = 1; break;
 		case OPT_QUIET: o->quiet = 1; break;
 		case OPT_RESPONDER: o->responder = 1; break;
@@ -329,6 +359,20 @@ umb_args_parse(struct umb_options *o, int argc, char **argv)
 		rc = apply_config(o);
 		if (rc != 0)
 			return rc;
+	}
+	if (o->launch[0] == '\0')
+		snprintf(o->launch, sizeof(o->launch), "%s", UMB_CONFIG_LAUNCH_DEFAULT);
+	/* The password: the URL's, else redis_password_file's, else this. */
+	if (o->redis.enabled && o->redis.password[0] == '\0' &&
+			getenv("UMBRA_REDIS_PASSWORD") != NULL) {
+		const char *pw = getenv("UMBRA_REDIS_PASSWORD");
+
+		if (strlen(pw) >= sizeof(o->redis.password)) {
+			fprintf(stderr, "UMBRA_REDIS_PASSWORD: longer than %zu bytes\n",
+					sizeof(o->redis.password) - 1);
+			return -EINVAL;
+		}
+		memcpy(o->redis.password, pw, strlen(pw) + 1);
 	}
 	/* Capture files end: nothing may be dropped between roles. */
 	o->backpressure = o->nb_pcaps > 0;

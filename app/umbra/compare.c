@@ -170,7 +170,6 @@ sample(struct umb_compare_ctx *k, const struct umb_exchange *x,
 		return;
 	s = &k->samples[k->sample_next];
 	k->sample_next = (k->sample_next + 1) % k->nb_samples;
-	k->samples_seen++;
 	s->ts_us = x->req_first_us;
 	s->ttlb_us[0] = pt == UINT64_MAX ? 0 : pt;
 	s->ttlb_us[1] = st == UINT64_MAX ? 0 : st;
@@ -188,6 +187,9 @@ sample(struct umb_compare_ctx *k, const struct umb_exchange *x,
 		s->diffs_len = 3;
 		memcpy(s->diffs, "...", 4);
 	}
+	/* Published once whole: a reader on another thread (the exporter)
+	 * copies a slot, then checks that samples_seen did not move past it. */
+	__atomic_store_n(&k->samples_seen, k->samples_seen + 1, __ATOMIC_RELEASE);
 }
 
 /* Compare the two answers of @p x under @p rules; sets its outcome. */

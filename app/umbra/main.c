@@ -110,16 +110,21 @@ main(int argc, char **argv)
 		if (rc != 0)
 			rte_exit(EXIT_FAILURE, "cannot launch lcore %u\n", plan->lcore_id);
 	}
+	/* The exporter reads counters only: a failure leaves the data path as is. */
+	umb_redis_start(app);
 	if (main_plan != NULL)
 		umb_lcore_main(main_plan);
 	rte_eal_mp_wait_lcore();
 	app->run_end_tsc = rte_rdtsc();
 	/* No scrape may outlive the roles' state (freed by umb_fini). */
 	umb_metrics_stop(app);
+	/* The final export (bounded), before the summary that reports it. */
+	umb_redis_stop(app);
 
 	rc = 0;
 	if (!app->opt.quiet)
 		umb_summary_print(app, stdout);
+	umb_redis_print(app, app->opt.quiet ? stderr : stdout);
 	if (app->opt.summary_json != NULL) {
 		int src = umb_summary_json(app, app->opt.summary_json);
 

@@ -163,6 +163,8 @@ struct umb_options {
 	int responder;                /**< benchmark: in-process shadow responder */
 	uint64_t duration_us;         /**< --duration: stop after this long, 0: never */
 	struct umb_listen_conf metrics; /**< --metrics or [launch] metrics (off) */
+	struct umb_redis_conf redis;  /**< --redis or [launch] redis (off) */
+	char launch[UMB_CONFIG_LAUNCH_LEN]; /**< --launch or [launch] launch ("default") */
 };
 
 /** A receive port. */
@@ -362,6 +364,14 @@ int umb_control_init(struct umb_app *app);
 int umb_metrics_start(struct umb_app *app);
 /** Stop serving (waits for a scrape in progress); safe when not started. */
 void umb_metrics_stop(struct umb_app *app);
+
+/* redis.c: the exporter to the fleet store (off unless opt.redis is enabled) */
+/** Start the exporter thread (after the lcores launch); 0 or < 0 (printed). */
+int umb_redis_start(struct umb_app *app);
+/** Final flush (bounded, about 2 s) and stop; safe when not started. */
+void umb_redis_stop(struct umb_app *app);
+/** One line of the exporter's own counters (nothing when off). */
+void umb_redis_print(const struct umb_app *app, FILE *f);
 
 /* compare.c */
 int umb_compare_init(struct umb_app *app, unsigned int idx, unsigned int lcore);

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
@@ -741,6 +742,291 @@ set_metrics(const struct key_ctx *k, void *obj, const char *val)
 	return 0;
 }
 
+/* ---- the fleet store: redis URL, password file, launch name ------------ */
+
+/* Percent-decode @p n bytes of @p s into @p out; -1 on a bad escape, a NUL
+ * byte or when it does not fit. */
+static int
+pct_decode(const char *s, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			char hex[3] = { 0 };
+
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+					!isxdigit((unsigned char)s[i + 2]))
+				return -1;
+			hex[0] = s[i + 1];
+			hex[1] = s[i + 2];
+			c = (char)strtoul(hex, NULL, 16);
+			if (c == '\0')
+				return -1;
+			i += 2;
+		}
+		if (o + 1 >= size)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Digits only, in [0, @p max]; -1 otherwise. */
+static long
+url_number(const char *s, size_t n, long max)
+{
+	long v = 0;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= max ? v : -1;
+}
+
+int
+umb_config_parse_redis(const char *s, struct umb_redis_conf *out, char *why,
+		size_t why_size)
+{
+	struct umb_redis_conf r;
+	const char *p, *end, *slash, *at, *hs, *he;
+	long v;
+
+	if (s == NULL || out == NULL)
+		return listen_error(why, why_size, "no URL");
+	memset(&r, 0, sizeof(r));
+	r.enabled = 1;
+	if (strncmp(s, "rediss://", 9) == 0)
+		return listen_error(why, why_size,
+				"TLS (rediss://) is not supported (hiredis 0.14): use a unix "
+				"socket or a trusted network");
+	if (strncmp(s, "unix://", 7) == 0) {
+		const char *q;
+		size_t n;
+
+		p = s + 7;
+		if (p[0] != '/')
+			return listen_error(why, why_size,
+					"unix:// needs an absolute socket path (unix:///path/redis.sock)");
+		q = strchr(p, '?');
+		n = q != NULL ? (size_t)(q - p) : strlen(p);
+		if (n <= 1)
+			return listen_error(why, why_size, "unix://: no socket path");
+		if (n >= sizeof(r.path))
+			return listen_error(why, why_size,
+					"socket path longer than %zu bytes", sizeof(r.path) - 1);
+		memcpy(r.path, p, n);
+		r.path[n] = '\0';
+		r.is_unix = 1;
+		if (q != NULL) {
+			if (strncmp(q, "?db=", 4) != 0)
+				return listen_error(why, why_size,
+						"unix://: the only parameter is ?db=N, not '%.32s'", q);
+			v = url_number(q + 4, strlen(q + 4), 65535);
+			if (v < 0)
+				return listen_error(why, why_size,
+						"db '%.16s' is not a number in [0, 65535]", q + 4);
+			r.db = (uint32_t)v;
+		}
+		*out = r;
+		return 0;
+	}
+	if (strncmp(s, "redis://", 8) != 0)
+		return listen_error(why, why_size,
+				"no redis:// or unix:// scheme (redis://[user:password@]host:port/db "
+				"or unix:///path[?db=N])");
+	p = s + 8;
+	end = p + strlen(p);
+	slash = strchr(p, '/');
+	if (slash == NULL)
+		slash = end;
+	at = NULL;
+	for (const char *q = p; q < slash; q++)
+		if (*q == '@')
+			at = q;
+	if (at != NULL) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+
+		/* Never quote the user information: it holds the password. */
+		if (colon == NULL)
+			return listen_error(why, why_size,
+					"user information without ':' (redis://:password@host or "
+					"redis://user:password@host)");
+		if (pct_decode(p, (size_t)(colon - p), r.user, sizeof(r.user)) != 0)
+			return listen_error(why, why_size,
+					"the user is too long or has a bad %%-escape");
+		if (pct_decode(colon + 1, (size_t)(at - colon - 1), r.password,
+				sizeof(r.password)) != 0)
+			return listen_error(why, why_size,
+					"the password is too long or has a bad %%-escape");
+		p = at + 1;
+	}
+	if (*p == '[') {
+		struct in6_addr a6;
+
+		hs = p + 1;
+		he = memchr(hs, ']', (size_t)(slash - hs));
+		if (he == NULL)
+			return listen_error(why, why_size, "'[' without ']' around an IPv6 host");
+		if ((size_t)(he - hs) >= sizeof(r.host))
+			return listen_error(why, why_size, "host too long");
+		memcpy(r.host, hs, (size_t)(he - hs));
+		r.host[he - hs] = '\0';
+		if (inet_pton(AF_INET6, r.host, &a6) != 1)
+			return listen_error(why, why_size, "'%s' is not an IPv6 address", r.host);
+		p = he + 1;
+	} else {
+		hs = p;
+		while (p < slash && *p != ':')
+			p++;
+		he = p;
+		if (he == hs)
+			return listen_error(why, why_size, "no host (redis://host:port/db)");
+		if ((size_t)(he - hs) >= sizeof(r.host))
+			return listen_error(why, why_size, "host too long");
+		for (const char *q = hs; q < he; q++)
+			if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_')
+				return listen_error(why, why_size,
+						"host '%.*s' is not a name or an address", (int)(he - hs), hs);
+		memcpy(r.host, hs, (size_t)(he - hs));
+		r.host[he - hs] = '\0';
+	}
+	r.port = 6379;
+	if (p < slash && *p == ':') {
+		v = url_number(p + 1, (size_t)(slash - p - 1), 65535);
+		if (v <= 0)
+			return listen_error(why, why_size, "port '%.*s' is not in [1, 65535]",
+					(int)RTE_MIN(slash - p - 1, 16), p + 1);
+		r.port = (uint16_t)v;
+	} else if (p != slash) {
+		return listen_error(why, why_size, "unexpected '%.16s' after the host", p);
+	}
+	if (slash < end && slash[1] != '\0') {
+		v = url_number(slash + 1, strlen(slash + 1), 65535);
+		if (v < 0)
+			return listen_error(why, why_size,
+					"db '%.16s' is not a number in [0, 65535]", slash + 1);
+		r.db = (uint32_t)v;
+	}
+	*out = r;
+	return 0;
+}
+
+const char *
+umb_config_redis_str(const struct umb_redis_conf *r, char *buf, size_t size)
+{
+	if (r == NULL || !r->enabled)
+		snprintf(buf, size, "off");
+	else if (r->is_unix && r->db != 0)
+		snprintf(buf, size, "unix://%s?db=%u", r->path, r->db);
+	else if (r->is_unix)
+		snprintf(buf, size, "unix://%s", r->path);
+	else
+		snprintf(buf, size, "redis://%s%s%s%s:%u/%u",
+				r->user[0] != '\0' || r->password[0] != '\0' ? "***@" : "",
+				strchr(r->host, ':') != NULL ? "[" : "", r->host,
+				strchr(r->host, ':') != NULL ? "]" : "", r->port, r->db);
+	return buf;
+}
+
+int
+umb_config_check_launch(const char *s, char *why, size_t why_size)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n >= UMB_CONFIG_LAUNCH_LEN)
+		return listen_error(why, why_size, "a launch name is 1 to %d characters",
+				UMB_CONFIG_LAUNCH_LEN - 1);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' &&
+				s[i] != '.')
+			return listen_error(why, why_size,
+					"'%.64s' is not a launch name (letters, digits, '_', '-', '.')",
+					s);
+	return 0;
+}
+
+static int
+set_redis(const struct key_ctx *k, void *obj, const char *val)
+{
+	struct umb_launch_conf *c = obj;
+	char why[256];
+
+	if (umb_config_parse_redis(val, &c->redis, why, sizeof(why)) != 0)
+		return key_error(k, "%s", why);
+	return 0;
+}
+
+static int
+set_launch(const struct key_ctx *k, void *obj, const char *val)
+{
+	struct umb_launch_conf *c = obj;
+	char why[256];
+
+	if (umb_config_check_launch(val, why, sizeof(why)) != 0)
+		return key_error(k, "%s", why);
+	memcpy(c->launch, val, strlen(val) + 1);
+	return 0;
+}
+
+/*
+ * The password file: read once, here. It must be a regular file that only
+ * its owner may read (like ssh's keys): one line, the trailing newline
+ * dropped. Its content is never printed.
+ */
+static int
+set_redis_password_file(const struct key_ctx *k, void *obj, const char *val)
+{
+	struct umb_launch_conf *c = obj;
+	char buf[UMB_CONFIG_REDIS_PASS_LEN + 2];
+	struct stat st;
+	size_t n;
+	FILE *fp;
+	int rc = parse_path(k, val, c->redis_password_file, sizeof(c->redis_password_file));
+
+	if (rc != 0)
+		return rc;
+	fp = fopen(c->redis_password_file, "r");
+	if (fp == NULL)
+		return key_error(k, "cannot open '%s': %s", c->redis_password_file,
+				strerror(errno));
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return key_error(k, "'%s' is not a regular file", c->redis_password_file);
+	}
+	if ((st.st_mode & 0077) != 0) {
+		fclose(fp);
+		return key_error(k, "'%s' is open to group or others (mode %03o): chmod 600",
+				c->redis_password_file, (unsigned int)(st.st_mode & 0777));
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (n == 0)
+		return key_error(k, "'%s' is empty", c->redis_password_file);
+	if (n >= UMB_CONFIG_REDIS_PASS_LEN)
+		return key_error(k, "'%s': the password is longer than %d bytes",
+				c->redis_password_file, UMB_CONFIG_REDIS_PASS_LEN - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			return key_error(k, "'%s': more than one line, or a control byte",
+					c->redis_password_file);
+	memcpy(c->redis_password, buf, n + 1);
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
 /*
  * The tables. A member's offset is paired with a compile-time check of its
  * size, so a generic setter can never write past a member.
@@ -778,6 +1064,9 @@ static const struct key_def launch_keys[] = {
 		"1048576", 0 },
 	{ "compare_memcap_mb", set_u32, L(compare_memcap_mb, 4), 1, 65536, "64", 0 },
 	{ "metrics", set_metrics, 0, 0, 0, NULL, 0 },
+	{ "redis", set_redis, 0, 0, 0, NULL, 0 },
+	{ "redis_password_file", set_redis_password_file, 0, 0, 0, NULL, 0 },
+	{ "launch", set_launch, 0, 0, 0, UMB_CONFIG_LAUNCH_DEFAULT, 0 },
 };
 
 static const struct key_def port_keys[] = {
@@ -914,8 +1203,10 @@ apply_section(struct cfg_file *f, const struct section_def *sd, int sec_idx, voi
 		rc = sd->keys[i].set(&k, obj, ents[e].value);
 		if (rc != 0)
 			goto out;
+		/* A redis URL may hold a password: never logged. */
 		CONF_LOG(DEBUG, "%s:%u: [%s] %s = %s", f->path, se->line, sd->name,
-				se->key, ents[e].value);
+				se->key, strcmp(se->key, "redis") == 0 ? "(not logged)" :
+				ents[e].value);
 		seen[i] = 1;
 	}
 	for (unsigned int i = 0; i < sd->nb_keys; i++) {
@@ -1132,6 +1423,10 @@ launch_checks(struct cfg_file *f, struct umb_launch_conf *c)
 	unsigned int line = umb_cfgf_key_line(f, "launch", "ports");
 	unsigned int nb_tap = 0, nb_shadow = 0;
 
+	if (c->redis.password[0] != '\0' && c->redis_password[0] != '\0')
+		return umb_cfgf_error(f, -EINVAL,
+				umb_cfgf_key_line(f, "launch", "redis_password_file"), "launch",
+				"redis_password_file", "the redis URL has a password too: keep one");
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		const struct umb_port_conf *p = &c->ports[i];
 
@@ -1366,6 +1661,16 @@ umb_config_dump(const struct umb_launch_conf *c, FILE *fp)
 	} else {
 		fprintf(fp, "; metrics: off\n");
 	}
+	if (c->redis.enabled) {
+		char r[UMB_CONFIG_REDIS_HOST_LEN + 64];
+
+		fprintf(fp, "redis = %s\n", umb_config_redis_str(&c->redis, r, sizeof(r)));
+	} else {
+		fprintf(fp, "; redis: off (no fleet store)\n");
+	}
+	if (c->redis_password_file[0] != '\0')
+		fprintf(fp, "redis_password_file = %s\n", c->redis_password_file);
+	fprintf(fp, "launch = %s\n", c->launch);
 	if (c->roles[0] != '\0')
 		fprintf(fp, "roles = %s\n", c->roles);
 	else

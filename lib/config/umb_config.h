@@ -103,6 +103,33 @@ struct umb_listen_conf {
 /** Default address of a listener given as a bare PORT. */
 #define UMB_CONFIG_LISTEN_DEFAULT_ADDR "127.0.0.1"
 
+/** Bytes kept of the parts of a Redis URL (NUL included). */
+#define UMB_CONFIG_REDIS_HOST_LEN 256
+#define UMB_CONFIG_REDIS_PATH_LEN 108    /**< a unix socket path (sun_path) */
+#define UMB_CONFIG_REDIS_USER_LEN 128
+#define UMB_CONFIG_REDIS_PASS_LEN 256
+#define UMB_CONFIG_LAUNCH_LEN 65         /**< a launch name: [A-Za-z0-9_.-]{1,64} */
+#define UMB_CONFIG_LAUNCH_DEFAULT "default"
+
+/**
+ * Where the fleet store is: key `redis` of [launch] and `--redis` (one
+ * parser, umb_config_parse_redis()). `redis://[user:password@]host[:port][/db]`
+ * (port 6379 and db 0 by default, user and password percent-decoded) or
+ * `unix:///path[?db=N]`. The password may also come from
+ * `redis_password_file` or the environment (app/umbra/redis.c): it is never
+ * printed (umb_config_redis_str() masks it). Plain data.
+ */
+struct umb_redis_conf {
+	uint8_t enabled;                 /**< 0: off (key absent) */
+	uint8_t is_unix;                 /**< 1: unix socket at path, else TCP host:port */
+	uint16_t port;                   /**< TCP: 1..65535 (6379) */
+	uint32_t db;                     /**< SELECT db, 0..65535 (0) */
+	char host[UMB_CONFIG_REDIS_HOST_LEN]; /**< TCP: name, IPv4 or IPv6 literal */
+	char path[UMB_CONFIG_REDIS_PATH_LEN]; /**< unix: absolute socket path */
+	char user[UMB_CONFIG_REDIS_USER_LEN]; /**< AUTH user (ACL); "": none */
+	char password[UMB_CONFIG_REDIS_PASS_LEN]; /**< AUTH password; "": none */
+};
+
 /**
  * The launch file: section [launch]. Times are stored in microseconds,
  * the share in parts per million.
@@ -134,6 +161,10 @@ struct umb_launch_conf {
 	uint32_t compare_body_max;       /**< body bytes kept per answer for comparing (1 MiB) */
 	uint32_t compare_memcap_mb;      /**< all kept headers, bodies and diffs (64 MiB) */
 	struct umb_listen_conf metrics;  /**< Prometheus endpoint `[ADDR:]PORT` (off) */
+	struct umb_redis_conf redis;     /**< `redis` URL of the fleet store (off) */
+	char redis_password_file[UMB_CONFIG_PATH_LEN]; /**< `redis_password_file`; "": none */
+	char redis_password[UMB_CONFIG_REDIS_PASS_LEN]; /**< its content, read at load */
+	char launch[UMB_CONFIG_LAUNCH_LEN]; /**< `launch` name (UMB_CONFIG_LAUNCH_DEFAULT) */
 };
 
 /**
@@ -198,6 +229,38 @@ int umb_config_parse_listen(const char *s, struct umb_listen_conf *out,
 /** "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of @p l into @p buf; returns @p buf. */
 const char *umb_config_listen_str(const struct umb_listen_conf *l, char *buf,
 		size_t size);
+
+/**
+ * Parse a Redis URL (struct umb_redis_conf). Errors name the part that is
+ * wrong and never repeat a password.
+ *
+ * @param s
+ *   The URL.
+ * @param out
+ *   Set (enabled = 1) on success, untouched on failure.
+ * @param why
+ *   Receives the reason on failure (no newline), e.g. "port '99999' is not
+ *   in [1, 65535]". May be NULL.
+ * @param why_size
+ *   Size of @p why.
+ * @return
+ *   0 or -EINVAL.
+ */
+int umb_config_parse_redis(const char *s, struct umb_redis_conf *out,
+		char *why, size_t why_size);
+
+/**
+ * The URL of @p r with any user and password shown as three stars, e.g.
+ * redis://(stars)@host:6379/0 or unix:///run/redis.sock?db=2; returns @p buf.
+ */
+const char *umb_config_redis_str(const struct umb_redis_conf *r, char *buf,
+		size_t size);
+
+/**
+ * Check a launch name: 1 to 64 of [A-Za-z0-9_.-]. 0, or -EINVAL with the
+ * reason in @p why.
+ */
+int umb_config_check_launch(const char *s, char *why, size_t why_size);
 
 /** "tap" or "shadow" ("?" for any other value). */
 const char *umb_port_role_name(enum umb_port_role role);

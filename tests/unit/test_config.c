@@ -664,6 +664,23 @@ static const struct error_case error_cases[] = {
 		"launch", "metrics", "the address before ':' is empty" },
 	{ "metrics unbracketed IPv6 port", "umbra.ini", LAUNCH_HEAD "metrics = [::1]9100\n",
 		-EINVAL, 3, "launch", "metrics", "is not [IPv6]:PORT" },
+	{ "redis without a scheme", "umbra.ini", LAUNCH_HEAD "redis = localhost:6379\n",
+		-EINVAL, 3, "launch", "redis", "no redis:// or unix:// scheme" },
+	{ "redis bad port", "umbra.ini", LAUNCH_HEAD "redis = redis://h:70000/0\n", -EINVAL,
+		3, "launch", "redis", "port '70000' is not in [1, 65535]" },
+	{ "redis bad db", "umbra.ini", LAUNCH_HEAD "redis = redis://h:6379/db1\n", -EINVAL, 3,
+		"launch", "redis", "db 'db1' is not a number in [0, 65535]" },
+	{ "redis unix relative", "umbra.ini", LAUNCH_HEAD "redis = unix://run/r.sock\n",
+		-EINVAL, 3, "launch", "redis", "absolute socket path" },
+	{ "redis unix parameter", "umbra.ini", LAUNCH_HEAD "redis = unix:///r.sock?x=1\n",
+		-EINVAL, 3, "launch", "redis", "the only parameter is ?db=N" },
+	{ "redis bad escape", "umbra.ini", LAUNCH_HEAD "redis = redis://:a%zz@h/0\n", -EINVAL,
+		3, "launch", "redis", "the password is too long or has a bad %-escape" },
+	{ "launch odd name", "umbra.ini", LAUNCH_HEAD "launch = a/b\n", -EINVAL, 3, "launch",
+		"launch", "'a/b' is not a launch name" },
+	{ "redis password file missing", "umbra.ini", LAUNCH_HEAD
+		"redis_password_file = absent.txt\n", -EINVAL, 3, "launch",
+		"redis_password_file", "cannot open" },
 };
 
 static void
@@ -970,6 +987,93 @@ metrics_key_takes_address_and_port(void **state)
 	assert_int_equal(l.port, 9100);
 }
 
+/* [launch] redis, redis_password_file, launch: parsed, and never printed whole. */
+static void
+redis_keys_parse_and_mask_the_password(void **state)
+{
+	struct fixture *fx = *state;
+	const struct umb_launch_conf *c = &fx->conf;
+	struct umb_redis_conf r;
+	char text[1024], path[256], buf[400], *dump = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	write_lab(fx);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(c->redis.enabled, 0);
+	assert_string_equal(c->launch, "default");
+
+	snprintf(text, sizeof(text), "%sredis = redis://ops:p%%40ss@10.0.0.5:6380/2\n"
+			"launch = edge.v1-a_b\n", lab_launch);
+	write_file(fx, "umbra.ini", text);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(c->redis.enabled, 1);
+	assert_int_equal(c->redis.is_unix, 0);
+	assert_string_equal(c->redis.host, "10.0.0.5");
+	assert_int_equal(c->redis.port, 6380);
+	assert_int_equal(c->redis.db, 2);
+	assert_string_equal(c->redis.user, "ops");
+	assert_string_equal(c->redis.password, "p@ss");
+	assert_string_equal(c->launch, "edge.v1-a_b");
+	f = open_memstream(&dump, &size);
+	assert_non_null(f);
+	umb_config_dump(c, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(dump, "redis = redis://***@10.0.0.5:6380/2\n"));
+	assert_non_null(strstr(dump, "launch = edge.v1-a_b\n"));
+	assert_null(strstr(dump, "p@ss"));
+	assert_null(strstr(dump, "p%40ss"));
+	free(dump);
+
+	/* a password file: owner-only, read once, never dumped */
+	snprintf(path, sizeof(path), "%s/pw.txt", fx->dir);
+	write_file(fx, "pw.txt", "s3cret\n");
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(text, sizeof(text), "%sredis = unix:///run/redis.sock?db=3\n"
+			"redis_password_file = pw.txt\n", lab_launch);
+	write_file(fx, "umbra.ini", text);
+	assert_int_equal(load(fx, "umbra.ini"), 0);
+	assert_int_equal(c->redis.is_unix, 1);
+	assert_string_equal(c->redis.path, "/run/redis.sock");
+	assert_int_equal(c->redis.db, 3);
+	assert_string_equal(c->redis_password, "s3cret");
+	f = open_memstream(&dump, &size);
+	assert_non_null(f);
+	umb_config_dump(c, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(dump, "redis = unix:///run/redis.sock?db=3\n"));
+	assert_null(strstr(dump, "s3cret"));
+	free(dump);
+	assert_int_equal(chmod(path, 0644), 0);
+	expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "umbra.ini", 19, "launch",
+			"redis_password_file", "open to group or others (mode 644): chmod 600");
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(text, sizeof(text), "%sredis = redis://:x@h/0\n"
+			"redis_password_file = pw.txt\n", lab_launch);
+	write_file(fx, "umbra.ini", text);
+	expect_error(fx, load(fx, "umbra.ini"), -EINVAL, "umbra.ini", 19, "launch",
+			"redis_password_file", "keep one");
+
+	/* the parser --redis shares: defaults, IPv6, failure leaves the output alone */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(umb_config_parse_redis("redis://[::1]:7000", &r, buf, sizeof(buf)),
+			0);
+	assert_string_equal(r.host, "::1");
+	assert_int_equal(r.port, 7000);
+	assert_string_equal(umb_config_redis_str(&r, buf, sizeof(buf)),
+			"redis://[::1]:7000/0");
+	assert_int_equal(umb_config_parse_redis("redis://cache.example", &r, NULL, 0), 0);
+	assert_int_equal(r.port, 6379);
+	assert_int_equal(r.db, 0);
+	assert_int_equal(umb_config_parse_redis("redis://:hunter2@h:0/0", &r, buf,
+			sizeof(buf)), -EINVAL);
+	assert_null(strstr(buf, "hunter2"));
+	assert_string_equal(r.host, "cache.example");
+	assert_int_equal(umb_config_check_launch("ok-1.2_3", NULL, 0), 0);
+	assert_int_equal(umb_config_check_launch("", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(umb_config_check_launch("a:b", buf, sizeof(buf)), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -1008,6 +1112,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(tap_decap_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(tap_decap_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(metrics_key_takes_address_and_port, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(redis_keys_parse_and_mask_the_password, setup,
 				teardown),
 	};
 
