@@ -35,8 +35,10 @@ fi
 W=$(mktemp -d /tmp/umb-compare.XXXXXX)
 PREFIX=umbcmp$$
 upid=
+RPID=
 cleanup() {
   [ -n "$upid" ] && kill -9 "$upid" 2>/dev/null
+  [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
   timeout 60 "$ROOT/scripts/lab" down >/dev/null 2>&1
   rm -rf /var/run/dpdk/"$PREFIX"
   if [ -n "${UMB_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
@@ -164,6 +166,11 @@ N=4
 scenario() {
   local T=$1 LC=$2 ROLES=${3:-} rargs=() up=0 c k p rc line pids=() urls
   [ -n "$ROLES" ] && rargs=(--roles "$ROLES")
+  # The first run also exports to a real Redis (docs/redis.md): its
+  # mismatch samples land in the launch's stream.
+  if [ "$T" = one ] && [ -n "$RSOCK" ]; then
+    rargs+=(--redis "unix://$RSOCK" --launch "cmp$$")
+  fi
   SOCK=/var/run/dpdk/$PREFIX-$T/dpdk_telemetry.v2
   "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l "$LC" --file-prefix="$PREFIX-$T" \
     --log-level=lib.eal:error -- --config "$W/conf/umbra.ini" "${rargs[@]}" \
@@ -232,7 +239,29 @@ scenario() {
     esac
   done <"$W/$T.ana"
   grep -qE '^(ok|FAIL) ' "$W/$T.ana" || ko "$T: analysis" "$(tail -n 5 "$W/$T.ana")"
+  if [ "$T" = one ] && [ -n "$RSOCK" ]; then
+    local xl mm
+    xl=$(redis-cli -s "$RSOCK" XLEN "umbra:v1:launch:cmp$$:mismatches" 2>/dev/null)
+    mm=$(redis-cli -s "$RSOCK" HGET "umbra:v1:launch:cmp$$:counters" outcome.mismatch 2>/dev/null)
+    if [ "${xl:-0}" -ge $((2 * N)) ] && [ "${mm:-0}" -eq $((2 * N)) ]; then
+      ok "$T: Redis holds the mismatch samples ($xl) and outcome.mismatch = $mm"
+    else
+      ko "$T: Redis samples" "XLEN $xl, outcome.mismatch $mm (want >= $((2 * N)), $((2 * N)))"
+    fi
+  fi
 }
+
+# A real redis-server on a unix socket for the first run (skipped if absent).
+RSOCK=
+if command -v redis-server >/dev/null 2>&1; then
+  redis-server --port 0 --unixsocket "$W/r.sock" --unixsocketperm 700 --save '' \
+    --appendonly no --daemonize no >"$W/redis.out" 2>&1 &
+  RPID=$!
+  for _ in $(seq 1 50); do
+    redis-cli -s "$W/r.sock" ping >/dev/null 2>&1 && { RSOCK=$W/r.sock; break; }
+    sleep 0.1
+  done
+fi
 
 # One lcore running every role; then two lcores with a comparator on each
 # (flows sharded between them: their statistics merge in the summary).
