@@ -422,6 +422,7 @@ init_reasm(struct umb_app *app, unsigned int idx, unsigned int lcore)
 		.allowed_methods = o->conf != NULL ? methods_mask(o->conf) : 0,
 		.shadow_response_timeout_us = o->conf != NULL ?
 			o->conf->shadow_response_timeout_us : 0,
+		.shadow_queue_max = o->conf != NULL ? o->conf->shadow_queue_max : 0,
 		.compare_pool = app->cpool,
 		.compare_body_max = o->compare_body_max,
 	};

@@ -1049,6 +1049,7 @@ static const struct key_def launch_keys[] = {
 	{ "session_burst", set_u32, L(session_burst, 4), 1, 1000000, "100", 0 },
 	{ "held_bytes_per_session", set_u32, L(held_bytes_per_session, 4), 4096,
 		1u << 30, "1048576", 0 },
+	{ "shadow_queue_max", set_u32, L(shadow_queue_max, 4), 1, 32, "32", 0 },
 	{ "shadow_response_timeout", set_seconds, L(shadow_response_timeout_us, 8),
 		SEC(1) / 1000, SEC(600), "10", 0 },
 	{ "shadow_idle_timeout", set_seconds, L(shadow_idle_timeout_us, 8),
@@ -1632,6 +1633,7 @@ umb_config_dump(const struct umb_launch_conf *c, FILE *fp)
 	fprintf(fp, "\nmax_sessions = %u\nnew_sessions_per_sec = %u\nsession_burst = %u\n",
 			c->max_sessions, c->new_sessions_per_sec, c->session_burst);
 	fprintf(fp, "held_bytes_per_session = %u\n", c->held_bytes_per_session);
+	fprintf(fp, "shadow_queue_max = %u\n", c->shadow_queue_max);
 	fprintf(fp, "shadow_response_timeout = ");
 	print_fixed(fp, c->shadow_response_timeout_us, 6);
 	fprintf(fp, "shadow_idle_timeout = ");

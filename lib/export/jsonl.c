@@ -234,6 +234,9 @@ umb_exchange_write_json(struct umb_jw *w, const struct umb_exchange *x)
 	/* Outcome and flags: the four booleans always, the rarer ones only
 	 * when true. */
 	umb_jw_kcstr(w, "outcome", umb_outcome_name(x->outcome));
+	if (x->mirror_reason != UMB_MREASON_none)
+		umb_jw_kcstr(w, "mirror_reason",
+				umb_mirror_reason_name(x->mirror_reason));
 	umb_jw_kbool(w, "midstream", !!(f & UMB_X_MIDSTREAM));
 	umb_jw_kbool(w, "pipelined", !!(f & UMB_X_PIPELINED));
 	umb_jw_kbool(w, "req_gap", !!(f & UMB_X_REQ_GAP));

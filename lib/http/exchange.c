@@ -94,6 +94,20 @@ umb_outcome_name(enum umb_outcome o)
 	return umb_outcome_ctr_names_[o];
 }
 
+static const char *const mirror_reason_names_[] = {
+#define UMB_MREASON_NAME_(n, d) #n,
+	UMB_MIRROR_REASONS(UMB_MREASON_NAME_)
+#undef UMB_MREASON_NAME_
+};
+
+const char *
+umb_mirror_reason_name(enum umb_mirror_reason r)
+{
+	if ((unsigned int)r >= UMB_MREASON_MAX)
+		return "unknown";
+	return mirror_reason_names_[r];
+}
+
 /* Method tokens that restart the request parser (llhttp's HTTP methods). */
 #define METHOD_STR_(num, name, string) #string,
 static const char *const method_names[] = {
@@ -225,6 +239,7 @@ x_start(struct umb_http_conn *c, struct umb_exchange *x)
 	x->server_port = c->server_port;
 	x->af = c->af;
 	x->outcome = UMB_OUTCOME_complete;
+	x->mirror_reason = UMB_MREASON_none;
 	x->ans[UMB_SIDE_PROD].status = -1;
 	x->ans[UMB_SIDE_SHADOW].status = -1;
 	x->flags = c->flags;
@@ -234,9 +249,11 @@ x_start(struct umb_http_conn *c, struct umb_exchange *x)
 		if (c->ctx->cpool != NULL)
 			x->flags |= UMB_X_KEEP;
 	} else if (c->mirror_ended) {
-		if (c->mirror_ended != UMB_OUTCOME_not_sampled)
+		if (c->mirror_ended != UMB_OUTCOME_not_sampled &&
+				c->mirror_ended != UMB_OUTCOME_not_mirrored)
 			x->flags |= UMB_X_MIRRORED;
-		x_worsen(x, (enum umb_outcome)c->mirror_ended);
+		x_not_mirrored(x, (enum umb_outcome)c->mirror_ended,
+				c->mirror_reason);
 	}
 }
 
@@ -1018,6 +1035,8 @@ umb_http_data(struct umb_http_conn *c, int dir, const uint8_t *p,
 	c->now_us = ts_us;
 	if (len == 0 || p == NULL)
 		return;
+	if (dir == UMB_HTTP_CLIENT)
+		c->client_fed += len;
 	m = c->mirror;
 	if (dir != UMB_HTTP_CLIENT || m == NULL || !m->accepting) {
 		if (dir == UMB_HTTP_CLIENT && m != NULL)
@@ -1037,7 +1056,7 @@ umb_http_data(struct umb_http_conn *c, int dir, const uint8_t *p,
 			c->side[UMB_HTTP_CLIENT].state == ST_PAUSED ||
 			c->side[UMB_HTTP_CLIENT].state == ST_PAUSED_LOST)
 		/* Not HTTP, or another protocol after Upgrade/CONNECT. */
-		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
+		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed, 0);
 }
 
 static void
@@ -1115,9 +1134,10 @@ umb_http_gap(struct umb_http_conn *c, int dir, uint32_t len, uint64_t ts_us)
 		return;
 	}
 	if (dir == UMB_HTTP_CLIENT) {
+		c->client_fed += len;
 		/* Bytes never seen cannot be forwarded. */
 		if (c->mirror != NULL && c->mirror->accepting)
-			mirror_stop(c, c->mirror->fed, UMB_OUTCOME_gap);
+			mirror_stop(c, c->mirror->fed, UMB_OUTCOME_gap, 0);
 		if (c->mirror != NULL)
 			c->mirror->fed += len;
 	}

@@ -38,6 +38,15 @@ x_worsen(struct umb_exchange *x, enum umb_outcome o)
 		x->outcome = o;
 }
 
+/* @p x did not go to the shadow: @p o, and why when that is its outcome. */
+static inline void
+x_not_mirrored(struct umb_exchange *x, enum umb_outcome o, uint8_t reason)
+{
+	x_worsen(x, o);
+	if (x->outcome == o && x->mirror_reason == 0)
+		x->mirror_reason = reason;
+}
+
 /* umb_http_side.mirror of the request side: what the message is to the mirror. */
 enum {
 	MSG_MIRROR_NONE = 0, /* its method has not started yet */
@@ -107,7 +116,8 @@ void hdrbuf_line_end(struct umb_http_conn *c, struct umb_exchange *x, int side);
 void http_x_release(struct umb_http_conn *c, struct umb_exchange *x);
 
 /* mirror.c */
-void mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why);
+void mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why,
+		uint8_t reason);
 uint64_t mirror_safe_end(const struct umb_http_conn *c);
 void mirror_req_start(struct umb_http_conn *c, const char *at);
 void mirror_req_broken(struct umb_http_conn *c);

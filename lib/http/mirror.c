@@ -16,11 +16,13 @@
 
 /* Nothing from @p off on may reach the shadow; requests there end with @p why. */
 void
-mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why)
+mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why,
+		uint8_t reason)
 {
 	if (off < c->mirror->stop_at) {
 		c->mirror->stop_at = off;
 		c->mirror->stop_why = (uint8_t)why;
+		c->mirror->stop_reason = reason;
 	}
 }
 
@@ -50,11 +52,16 @@ mirror_req_start(struct umb_http_conn *c, const char *at)
 	if (m == NULL || !m->accepting || m->buf == NULL)
 		return;
 	off = m->base + (uint64_t)((const uint8_t *)at - m->buf);
-	if (m->count >= UMB_HTTP_PIPELINE_MAX) {
+	if (m->count >= RTE_MIN(c->ctx->mirror_queue_max != 0 ?
+			c->ctx->mirror_queue_max : UMB_HTTP_PIPELINE_MAX,
+			(uint32_t)UMB_HTTP_PIPELINE_MAX)) {
+		/* Skipped; the shadow connection closes after the requests it
+		 * has, and mirroring resumes at a later request on a fresh one. */
 		CTR_INC(c, mirror_overflow);
-		mirror_stop(c, off, UMB_OUTCOME_capped);
+		mirror_stop(c, off, UMB_OUTCOME_capped, UMB_MREASON_queue);
 		if (c->cur_req != NULL)
-			x_worsen(c->cur_req, UMB_OUTCOME_capped);
+			x_not_mirrored(c->cur_req, UMB_OUTCOME_capped,
+					UMB_MREASON_queue);
 		return;
 	}
 	e = mq_at(m, m->count);
@@ -81,7 +88,7 @@ mirror_req_broken(struct umb_http_conn *c)
 	if (s->mirror == MSG_MIRROR_ENTRY && m->count > 0)
 		mq_at(m, m->count - 1)->verdict = UMB_MREQ_DENIED;
 	else
-		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed);
+		mirror_stop(c, mirror_safe_end(c), UMB_OUTCOME_suppressed, 0);
 	s->mirror = MSG_MIRROR_SKIP;
 }
 
@@ -93,7 +100,7 @@ mirror_req_broken(struct umb_http_conn *c)
 
 /* Release what the FIFO held and forget every entry. */
 static void
-mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
+mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why, uint8_t reason)
 {
 	struct umb_http_mirror *m = c->mirror;
 
@@ -106,7 +113,7 @@ mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
 		if (x == NULL)
 			continue;
 		if (why != UMB_OUTCOME_complete)
-			x_worsen(x, why);
+			x_not_mirrored(x, why, reason);
 		*x_hold(x) &= ~HOLD_SHADOW;
 		http_x_release(c, x);
 	}
@@ -119,8 +126,8 @@ mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why)
 }
 
 void
-umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
-		uint64_t ts_us)
+umb_http_mirror_end_why(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason, uint64_t ts_us)
 {
 	struct umb_http_mirror *m;
 
@@ -128,13 +135,22 @@ umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
 		return;
 	m = c->mirror;
 	c->now_us = ts_us;
-	mirror_drop_all(c, why);
+	mirror_drop_all(c, why, (uint8_t)reason);
 	m->active = 0;
 	m->accepting = 0;
-	if (why != UMB_OUTCOME_complete && c->mirror_ended == 0)
+	if (why != UMB_OUTCOME_complete && c->mirror_ended == 0) {
 		c->mirror_ended = (uint8_t)why;
+		c->mirror_reason = (uint8_t)reason;
+	}
 	c->side[UMB_HTTP_SHADOW].state = ST_DEAD;
 	c->mirror = NULL; /* its owner may reuse it now */
+}
+
+void
+umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
+		uint64_t ts_us)
+{
+	umb_http_mirror_end_why(c, why, UMB_MREASON_none, ts_us);
 }
 
 /* The shadow's bytes cannot be paired any more: the mirror ends. */
@@ -236,8 +252,20 @@ sresp_headers_complete(llhttp_t *p)
 		return 1;
 	}
 	CTR_INC(c, shadow_responses);
-	if ((m->hflags & SH_PAIRED) && m->count > 0)
-		method = mq_at(m, 0)->method;
+	if ((m->hflags & SH_PAIRED) && m->count > 0) {
+		const struct umb_http_mreq *e = mq_at(m, 0);
+
+		method = e->method;
+		/* The shadow will close after this answer (Connection: close,
+		 * its keepalive limit): nothing after this request goes on
+		 * this connection; the next request opens a new one. */
+		if (!llhttp_should_keep_alive(p) && e->end != UINT64_MAX &&
+				m->accepting) {
+			CTR_INC(c, shadow_close_announced);
+			mirror_stop(c, e->end, UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_reopening);
+		}
+	}
 	/* A 101 ends the comparison; its bytes after it are never parsed. */
 	if (!answer_headers(c, x, UMB_SIDE_SHADOW, p,
 			status == 101 ? HTTP_HEAD : method))
@@ -303,20 +331,39 @@ const llhttp_settings_t mirror_answer_settings = {
 };
 
 void
-umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why)
+umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason)
 {
-	if (c != NULL)
-		c->mirror_ended = (uint8_t)why;
+	if (c == NULL)
+		return;
+	c->mirror_ended = (uint8_t)why;
+	c->mirror_reason = (uint8_t)reason;
 }
 
 void
 umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
 {
+	struct umb_http_side *s = &c->side[UMB_HTTP_CLIENT];
+
 	memset(m, 0, sizeof(*m));
 	c->mirror = m;
 	m->active = 1;
 	m->accepting = 1;
+	/* Offsets count from the connection's first byte, whenever the
+	 * mirror starts; a request in progress is left out (its first bytes
+	 * are gone), the next one is the first tracked. */
+	m->fed = c->client_fed;
+	m->done_end = c->client_fed;
+	if (s->state != ST_IDLE && s->state != ST_RESYNC) {
+		if (s->mirror == MSG_MIRROR_NONE || s->mirror == MSG_MIRROR_ENTRY ||
+				s->mirror == MSG_MIRROR_END)
+			s->mirror = MSG_MIRROR_SKIP;
+		if (c->cur_req != NULL && c->mirror_ended == 0)
+			x_not_mirrored(c->cur_req, UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_before_boundary);
+	}
 	c->mirror_ended = 0;
+	c->mirror_reason = 0;
 	c->mirror_failed = 0;
 	m->stop_at = UINT64_MAX;
 	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
@@ -382,15 +429,29 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 		keep++;
 	}
 	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
-			mq_at(m, keep)->start < m->stop_at)
+			mq_at(m, keep)->start < m->stop_at) {
 		why = UMB_OUTCOME_suppressed;
-	CTR_INC(c, mirror_denied);
+		CTR_INC(c, mirror_denied);
+	}
+	/*
+	 * The denied request is suppressed; the others were not sent because
+	 * this shadow connection ends before them: not_mirrored (they would
+	 * go on the next connection), or what stopped the mirror.
+	 */
 	for (unsigned int i = keep; i < m->count; i++) {
-		struct umb_exchange *x = mq_at(m, i)->x;
+		const struct umb_http_mreq *e = mq_at(m, i);
+		struct umb_exchange *x = e->x;
 
 		if (x == NULL)
 			continue;
-		x_worsen(x, why);
+		if (e->verdict == UMB_MREQ_DENIED)
+			x_worsen(x, UMB_OUTCOME_suppressed);
+		else if (m->stop_why != 0 && e->start >= m->stop_at)
+			x_not_mirrored(x, (enum umb_outcome)m->stop_why,
+					m->stop_reason);
+		else
+			x_not_mirrored(x, UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_reopening);
 		*x_hold(x) &= ~HOLD_SHADOW;
 		http_x_release(c, x);
 	}
@@ -401,7 +462,37 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
 		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
 	m->accepting = 0;
-	c->mirror_ended = (uint8_t)why;
+	/* Requests that start before the next shadow connection opens. */
+	if (m->stop_reason == UMB_MREASON_share_lowered) {
+		c->mirror_ended = UMB_OUTCOME_not_mirrored;
+		c->mirror_reason = UMB_MREASON_share_lowered;
+	} else {
+		c->mirror_ended = UMB_OUTCOME_not_mirrored;
+		c->mirror_reason = UMB_MREASON_reopening;
+	}
+	RTE_SET_USED(why);
+}
+
+int
+umb_http_mirror_first(const struct umb_http_conn *c, uint64_t *start)
+{
+	const struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL || m->count == 0 || !m->accepting)
+		return -1;
+	*start = mq_at_c(m, 0)->start;
+	return mq_at_c(m, 0)->verdict;
+}
+
+void
+umb_http_mirror_stop_new(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL || !m->accepting)
+		return;
+	mirror_stop(c, mirror_safe_end(c), why, (uint8_t)reason);
 }
 
 void

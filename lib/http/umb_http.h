@@ -53,7 +53,8 @@ extern "C" {
 	X(shadow_orphans, "shadow responses with no request waiting for them (dropped)") \
 	X(shadow_parse_errors, "llhttp errors in the shadow's responses (the mirror ends)") \
 	X(mirror_overflow, "mirrored requests over the per-connection pending cap (capped)") \
-	X(mirror_denied, "mirrored connections stopped at a request not on the allowlist") \
+	X(mirror_denied, "shadow connections ended before a request not on the allowlist") \
+	X(shadow_close_announced, "shadow answers saying the shadow closes after them (Connection: close): the next request goes on a new connection") \
 	X(headers_cut, "answers of mirrored exchanges with headers past the keep cap (the rest not kept)") \
 	X(body_over_max, "answers whose body passed compare_body_max (compared by hash only)") \
 	X(body_no_memory, "answers whose body found the compare memcap exhausted (compared by hash only)")
@@ -81,6 +82,7 @@ extern const struct umb_ctr_group umb_http_ctr_group;
 	X(shadow_timeout, "mirrored: the shadow's response did not begin in time, or the shadow was unreachable") \
 	X(shadow_reset, "mirrored: the shadow reset or closed the connection before answering") \
 	X(shadow_error, "mirrored: the shadow failed: it answered 5xx where production did not, or its response was not valid HTTP/1.x or lost bytes") \
+	X(not_mirrored, "sampled, but not sent to the shadow; mirror_reason says why (before its flow's first boundary, share lowered, ...)") \
 	X(suppressed, "sampled, but its method is not on the allowlist: no byte of it reached the shadow") \
 	X(capped, "sampled, but not mirrored: a cap (sessions, rate, held bytes, queue) was reached") \
 	X(not_sampled, "the flow was not sampled for mirroring (not written by default)") \
@@ -96,6 +98,31 @@ enum umb_outcome {
 	UMB_OUTCOME_MAX
 };
 #undef UMB_OUTCOME_ENUM_
+
+/*
+ * Why an exchange of a sampled flow did not go to the shadow, beside the
+ * outcomes not_mirrored and capped (umb_exchange.mirror_reason; none
+ * otherwise).
+ */
+#define UMB_MIRROR_REASONS(X) \
+	X(none, "") \
+	X(before_boundary, "it was in progress when mirroring of its flow (re)started: mirroring starts at a request boundary") \
+	X(reopening, "it began while the flow's previous shadow connection was closing") \
+	X(share_lowered, "the share was lowered: its flow is no longer picked") \
+	X(session_cap, "no shadow connection was free (max_sessions, SNAT ports)") \
+	X(rate, "new shadow connections per second over new_sessions_per_sec") \
+	X(queue, "more than shadow_queue_max requests waited for the shadow") \
+	X(held_bytes, "held bytes over held_bytes_per_session")
+
+#define UMB_MIRROR_REASON_ENUM_(n, d) UMB_MREASON_##n,
+enum umb_mirror_reason {
+	UMB_MIRROR_REASONS(UMB_MIRROR_REASON_ENUM_)
+	UMB_MREASON_MAX
+};
+#undef UMB_MIRROR_REASON_ENUM_
+
+/** Name of a mirror reason ("unknown" out of range). */
+const char *umb_mirror_reason_name(enum umb_mirror_reason r);
 
 /** Counter group of outcomes (group "outcome"), index = enum umb_outcome. */
 extern const struct umb_ctr_group umb_outcome_ctr_group;
@@ -185,6 +212,7 @@ struct umb_exchange {
 	uint8_t outcome;          /**< enum umb_outcome */
 	uint8_t http_major;
 	uint8_t http_minor;
+	uint8_t mirror_reason;    /**< enum umb_mirror_reason (not_mirrored, capped) */
 	uint32_t flags;           /**< UMB_X_* */
 	uint32_t index;           /**< request number within the connection (0-based) */
 	/* the answers, by UMB_SIDE_* */
@@ -235,6 +263,8 @@ struct umb_http_ctx {
 	 */
 	struct rte_mempool *cpool;
 	uint64_t body_max;         /**< compare_body_max: bytes of body kept per answer */
+	/** Requests waiting for the shadow per connection (1..UMB_HTTP_PIPELINE_MAX, 0: the max). */
+	uint32_t mirror_queue_max;
 };
 
 #define UMB_HTTP_HDR_KEEP 4096  /**< bytes of headers kept per answer */
@@ -314,6 +344,7 @@ struct umb_http_mirror {
 	uint8_t hflags;                 /**< private: interim / carry state */
 	uint8_t accepting;              /**< new requests are tracked (not after suppress) */
 	uint8_t stop_why;               /**< outcome of the requests from stop_at on */
+	uint8_t stop_reason;            /**< their enum umb_mirror_reason */
 	uint64_t stop_at;               /**< nothing from this offset on may be sent */
 	uint64_t done_end;              /**< end of the last request that left the FIFO */
 	struct umb_http_hdrbuf hdr[2];  /**< headers being collected, by UMB_SIDE_* */
@@ -342,16 +373,19 @@ struct umb_http_conn {
 	uint8_t resp_after_gap;         /**< server gap seen since the last response */
 	uint32_t flags;                 /**< UMB_X_MIDSTREAM copied into records */
 	uint32_t nb_requests;
+	uint64_t client_fed;            /**< client stream bytes seen (data and gaps) */
 	struct umb_http_mirror *mirror; /**< the shadow side while mirrored, else NULL */
 	uint8_t mirror_ended;           /**< private: outcome of requests after the mirror ended */
+	uint8_t mirror_reason;          /**< private: their enum umb_mirror_reason */
 	uint8_t mirror_failed;          /**< private: the shadow's bytes broke the mirror */
 };
 
 /**
- * Requests that start from now on end with @p why (not_sampled, capped):
- * the connection will not be mirrored.
+ * Requests that start from now on, until umb_http_mirror_enable(), end with
+ * @p why (not_sampled, capped, not_mirrored) and @p reason.
  */
-void umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why);
+void umb_http_mirror_refuse(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason);
 
 /** The shadow's bytes broke the mirror: the caller must abort it. */
 static inline int
@@ -390,9 +424,13 @@ void umb_http_conn_end(struct umb_http_conn *c, uint64_t ts_us);
 /* ---- the shadow side (mirrored connections, docs/peer.md) ---- */
 
 /**
- * Mirror this connection from now on (call before its first byte): every
- * request is also tracked for the shadow, and its record is held until the
- * shadow side ends (answer, umb_http_mirror_end).
+ * Mirror this connection from now on: every request that starts from here
+ * is also tracked for the shadow (stream offsets from the connection's
+ * first byte), and its record is held until the shadow side ends (answer,
+ * umb_http_mirror_end). May be called at any point of the connection
+ * (a flow picked up mid-stream, a new shadow connection): a request in
+ * progress is not tracked (outcome not_mirrored, before_boundary), the
+ * next one is.
  * @param m  storage of the shadow side, owned by the caller until
  *   umb_http_mirror_end() returns (mirrored connections are few: the
  *   caller keeps one per shadow session, not one per flow)
@@ -419,6 +457,21 @@ int umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit);
  */
 void umb_http_mirror_suppress(struct umb_http_conn *c);
 
+/**
+ * The oldest request tracked for the shadow.
+ * @param start    set to the stream offset of its first byte
+ * @return its verdict (UMB_MREQ_*), or -1 when none is tracked.
+ */
+int umb_http_mirror_first(const struct umb_http_conn *c, uint64_t *start);
+
+/**
+ * Requests from the next one on must not reach the shadow (@p why, @p
+ * reason): those in flight still get their answers, and the next
+ * umb_http_mirror_limit() says where the shadow stream ends.
+ */
+void umb_http_mirror_stop_new(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason);
+
 /** Every client byte below @p sent_off went to the shadow (at @p now_us). */
 void umb_http_mirror_sent(struct umb_http_conn *c, uint64_t sent_off,
 		uint64_t now_us);
@@ -438,6 +491,10 @@ uint64_t umb_http_mirror_waiting_since(const struct umb_http_conn *c);
  */
 void umb_http_mirror_end(struct umb_http_conn *c, enum umb_outcome why,
 		uint64_t ts_us);
+
+/** umb_http_mirror_end() with the @p reason of capped or not_mirrored. */
+void umb_http_mirror_end_why(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason, uint64_t ts_us);
 
 /** Requests held for the shadow. */
 static inline unsigned int

@@ -3,8 +3,11 @@
  * umbra plays the client's side of one TCP connection toward the shadow.
  *
  * Sequence space. Toward the shadow every position is a 64-bit offset:
- * offset o is sequence number isn + 1 + o (mod 2^32), where isn is the
- * client's ISN (the SYN itself is handled by the state, not by an offset).
+ * offset o is sequence number isn + 1 + o (mod 2^32), where isn is this
+ * connection's own ISN (RFC 6528, see own_isn()), never the client's: a
+ * production connection may be served by several shadow connections in
+ * turn, each its own sequence space (the SYN itself is handled by the
+ * state, not by an offset).
  * Data bytes sit at offsets [0, end) and, after shutdown, the FIN takes the
  * offset end: snd_una, snd_nxt and snd_max run over data and FIN alike, so
  * "FIN acknowledged" is snd_una == end + 1. Received ack numbers are turned
@@ -66,10 +69,13 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "umb_peer_conn.h"
 #include "conn_private.h"
@@ -800,6 +806,8 @@ umb_peer_ctx_create(const struct umb_peer_ctx_params *p)
 		c->p.buf_data_room = DEF_BUF_ROOM;
 	if (c->p.burst == 0)
 		c->p.burst = 1;
+	c->isn_key[0] = rte_rand();
+	c->isn_key[1] = rte_rand();
 	c->first_port = (uint16_t)first;
 	c->nb_ports = nb_ports;
 	c->nb_conns = RTE_MIN(p->max_conns, nb_ports);
@@ -883,6 +891,41 @@ umb_peer_ctx_conns(const struct umb_peer_ctx *c)
 	return c != NULL ? c->nb_open : 0;
 }
 
+/*
+ * RFC 6528: ISN = M + F(local address and port, remote address and port,
+ * secret), M a 4 us clock. F is a keyed CRC32-C (the secret is two random
+ * words per context): cheap, and unguessable enough for a lab peer that
+ * only ever talks to the shadow.
+ */
+static uint32_t
+own_isn(const struct umb_peer_ctx *c, const struct umb_peer_conn *k,
+		uint64_t now)
+{
+	const union umb_addr *src = k->af == 4 ? &c->p.src4 : &c->p.src6;
+	uint32_t alen = k->af == 4 ? 4 : 16;
+	uint32_t h = (uint32_t)c->isn_key[0];
+
+	h = rte_hash_crc(src->b, alen, h);
+	h = rte_hash_crc(k->dst.b, alen, h);
+	h = rte_hash_crc_4byte(((uint32_t)k->sport << 16) | k->dport, h);
+	h = rte_hash_crc_8byte(c->isn_key[1], h);
+	return (uint32_t)(now / 4) + h;
+}
+
+void
+umb_peer_syn_defaults(const struct umb_peer_ctx *c, uint8_t af,
+		struct umb_peer_syn *s)
+{
+	uint32_t hdr = (af == 6 ? 40 : 20) + 20;
+	uint32_t mtu = c != NULL ? c->p.mtu : UMB_PEER_DEFAULT_MTU;
+
+	memset(s, 0, sizeof(*s));
+	s->mss = (uint16_t)(mtu > hdr ? mtu - hdr : MSS_MIN);
+	s->wscale = 7;
+	s->has_ts = 1;
+	s->own_isn = 1;
+}
+
 /* Token bucket: one token per open. */
 static bool
 take_token(struct umb_peer_ctx *c, uint64_t now)
@@ -956,7 +999,7 @@ umb_peer_open(struct umb_peer_ctx *c, void *owner, uint8_t af,
 	memset(&k->dst, 0, sizeof(k->dst));
 	memcpy(k->dst.b, dst->b, af == 4 ? 4 : 16);
 	umb_tcp_stream_init(&k->rstream, UMB_PEER_TCP_DIR);
-	k->isn = syn->isn;
+	k->isn = syn->own_isn ? own_isn(c, k, now_us) : syn->isn;
 	k->adv_mss = umb_peer_mss_clamp(syn->mss, c->p.mtu, af);
 	k->syn_wscale = syn->wscale == UMB_PEER_NO_WSCALE ? UMB_PEER_NO_WSCALE :
 		(uint8_t)RTE_MIN(syn->wscale, UMB_PEER_MAX_WSCALE);

@@ -94,6 +94,7 @@ struct umb_peer_ctx {
 	uint64_t tb_last;
 	uint32_t ts_last;
 	uint16_t ip_id;
+	uint64_t isn_key[2];            /* RFC 6528 secret, random per context */
 };
 
 /* ---- helpers ---- */

@@ -3,9 +3,10 @@
  * connection toward the shadow server (docs/peer.md).
  *
  * A connection carries one byte stream each way:
- *  - toward the shadow, the client's reassembled byte stream, written by the
- *    caller at stream offsets 0, 1, 2, ... (offset 0 is the first byte after
- *    the client's SYN, so sequence number = client ISN + 1 + offset). The
+ *  - toward the shadow, bytes written by the caller at stream offsets 0, 1,
+ *    2, ... (the requests the caller maps onto this connection; offset 0 is
+ *    the first byte after umbra's SYN: sequence number = ISN + 1 + offset,
+ *    the ISN umbra's own). The
  *    caller says how far it may go (umb_peer_release), the connection sends
  *    within the shadow's window and congestion window, holds every byte
  *    until the shadow acknowledges it, and retransmits (RTO, 3 dupacks);
@@ -183,17 +184,33 @@ void umb_peer_set_next_hop(struct umb_peer_ctx *c, const struct rte_ether_addr *
 /** Connections open. */
 uint32_t umb_peer_ctx_conns(const struct umb_peer_ctx *c);
 
-/** What the client's SYN offered (host order). */
+/**
+ * What umbra's SYN offers (host order): the client's options when its SYN
+ * was seen, else umb_peer_syn_defaults().
+ */
 struct umb_peer_syn {
-	uint32_t isn;        /**< the client's ISN */
-	uint16_t mss;        /**< its MSS option, 0: none */
-	uint8_t wscale;      /**< its window scale, UMB_PEER_NO_WSCALE: none */
-	uint8_t has_ts;      /**< it offered timestamps */
+	uint32_t isn;        /**< the ISN to use, unless own_isn */
+	uint16_t mss;        /**< MSS option, 0: none */
+	uint8_t wscale;      /**< window scale, UMB_PEER_NO_WSCALE: none */
+	uint8_t has_ts;      /**< offer timestamps */
+	/**
+	 * umbra draws its own ISN (RFC 6528: a 4 us clock plus a keyed hash
+	 * of the connection's addresses and ports, the key random per
+	 * context), so every shadow connection has its own sequence space.
+	 */
+	uint8_t own_isn;
 };
 
 /**
- * Open a connection toward the shadow and send its SYN (client's ISN, MSS
- * clamped to the MTU, window scale and timestamps as the client offered).
+ * umbra's defaults for a connection whose client SYN was not seen: MSS
+ * from the shadow link's MTU, window scale 7, timestamps, own ISN.
+ */
+void umb_peer_syn_defaults(const struct umb_peer_ctx *c, uint8_t af,
+		struct umb_peer_syn *s);
+
+/**
+ * Open a connection toward the shadow and send its SYN (the ISN and options
+ * of @p syn, MSS clamped to the MTU).
  *
  * @param owner      passed back to the callbacks
  * @param af         4 or 6

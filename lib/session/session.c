@@ -42,8 +42,11 @@ struct session {
 	struct umb_http_mirror *mst;       /**< its HTTP side, from t->mstore */
 	TAILQ_ENTRY(session) mnext;        /**< in t->mirrored while peer is set */
 	uint64_t closed_us;
+	uint64_t base;                     /**< client offset of the shadow connection's byte 0 */
+	uint64_t coff;                     /**< client stream offset (bytes and gaps delivered) */
 	uint32_t client_isn;
 	uint32_t sample_ppm;               /**< the flow's sample value */
+	struct umb_peer_syn syn;           /**< the client's SYN options (syn_seen) */
 	uint8_t state;
 	uint8_t client;                    /**< endpoint index, CLIENT_UNKNOWN */
 	uint8_t sampled;
@@ -73,6 +76,8 @@ struct umb_session_table {
 	uint64_t seed;
 	uint32_t share_ppm;
 	int midstream;
+	void (*emit)(void *arg, struct umb_exchange *x);
+	void *emit_arg;
 	int record_unsampled;             /**< unsampled flows get entries too */
 	/*
 	 * Only flows with an entry matter, and without record_unsampled only
@@ -82,13 +87,6 @@ struct umb_session_table {
 	 * share until the flows a higher share picked have ended.
 	 */
 	uint32_t keep_ppm;
-	/*
-	 * Flows first seen without their handshake (mid-stream pickup) may
-	 * have started under an earlier, lower share and been left out then:
-	 * they are picked only below the lowest share ever applied, so
-	 * raising the share live never picks up a flow it left out before.
-	 */
-	uint32_t pickup_ppm;
 	uint32_t keep_top;                /**< highest bucket that may be in use */
 	uint32_t live[KEEP_BUCKETS];      /**< sampled flows held, by value bucket */
 	/* mirroring */
@@ -224,14 +222,17 @@ http_start(struct umb_session_table *t, struct umb_flow *f, struct session *s)
 			&f->key.addr[sv], f->key.port[sv], !s->handshake_seen);
 	s->http_started = 1;
 	if (!s->sampled)  /* record_unsampled */
-		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_sampled);
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_sampled, 0);
 }
 
 /* ------------------------------------------------------------------ */
 /* Reassembly sink: endpoint index -> HTTP direction                   */
 
+static void mirror_attach(struct session *s, uint64_t now);
+static void mirror_detach(struct session *s, enum umb_outcome why,
+		enum umb_mirror_reason reason, uint64_t now);
 static void mirror_client_data(struct session *s, const uint8_t *p,
-		uint32_t len, uint64_t now);
+		uint32_t len, uint64_t off, uint64_t now);
 static void mirror_abort(struct session *s, enum umb_outcome why,
 		int ctr, uint64_t now);
 static void mirror_push(struct session *s, uint64_t now);
@@ -257,12 +258,20 @@ sink_data(void *arg, int dir, const uint8_t *p, uint32_t len, uint64_t ts_us)
 	if (!s->http_started)
 		http_start(s->t, f, s);
 	hd = http_dir(s, dir);
-	umb_http_data(&s->http, hd, p, len, ts_us);
-	if (s->peer == NULL)
+	if (hd == UMB_HTTP_CLIENT) {
+		uint64_t off = s->coff;
+
+		s->coff += len;
+		/* Mirroring (re)starts before the bytes are parsed, so the
+		 * first request that begins in them is tracked. */
+		mirror_attach(s, ts_us);
+		umb_http_data(&s->http, hd, p, len, ts_us);
+		if (s->mst != NULL)
+			mirror_client_data(s, p, len, off, ts_us);
 		return;
-	if (hd == UMB_HTTP_CLIENT)
-		mirror_client_data(s, p, len, ts_us);
-	else if (hd == UMB_HTTP_SHADOW)
+	}
+	umb_http_data(&s->http, hd, p, len, ts_us);
+	if (hd == UMB_HTTP_SHADOW && s->peer != NULL)
 		mark_dirty(s); /* an answer began or failed: act after the peer call */
 }
 
@@ -277,9 +286,16 @@ sink_gap(void *arg, int dir, uint32_t len, uint64_t ts_us)
 	if (!s->http_started)
 		return;
 	hd = http_dir(s, dir);
-	/* Bytes the capture never saw cannot be forwarded to the shadow. */
-	if (hd == UMB_HTTP_CLIENT && s->peer != NULL)
-		mirror_abort(s, UMB_OUTCOME_gap, UMB_MIRROR_client_gap, ts_us);
+	/* Bytes the capture never saw cannot be forwarded to the shadow:
+	 * this shadow connection ends, a later request opens a new one. */
+	if (hd == UMB_HTTP_CLIENT) {
+		s->coff += len;
+		if (s->peer != NULL)
+			mirror_abort(s, UMB_OUTCOME_gap, UMB_MIRROR_client_gap,
+					ts_us);
+		else if (s->mst != NULL)
+			mirror_detach(s, UMB_OUTCOME_gap, 0, ts_us);
+	}
 	umb_http_gap(&s->http, hd, len, ts_us);
 	if (hd == UMB_HTTP_SHADOW && s->peer != NULL)
 		mark_dirty(s);
@@ -296,6 +312,8 @@ sink_eof(void *arg, int dir, uint64_t ts_us)
 		return;
 	hd = http_dir(s, dir);
 	umb_http_eof(&s->http, hd, ts_us);
+	if (hd == UMB_HTTP_CLIENT && s->peer == NULL && s->mst != NULL)
+		mirror_detach(s, UMB_OUTCOME_incomplete, 0, ts_us);
 	if (s->peer == NULL)
 		return;
 	if (hd == UMB_HTTP_CLIENT) {
@@ -344,7 +362,7 @@ peer_sent(void *owner, uint64_t off, uint64_t now)
 {
 	struct session *s = flow_session(owner);
 
-	umb_http_mirror_sent(&s->http, off, now);
+	umb_http_mirror_sent(&s->http, s->base + off, now);
 }
 
 /* Peer callback: the shadow session ended; the peer is gone. */
@@ -371,9 +389,65 @@ peer_closed(void *owner, enum umb_peer_end why, uint64_t now)
 	}
 	s->peer = NULL;
 	mirror_unlink(s);
-	umb_http_mirror_end(&s->http, o, now);
+	mirror_detach(s, o, o == UMB_OUTCOME_capped ? UMB_MREASON_held_bytes : 0,
+			now);
+}
+
+/* Is the flow picked by the share now (sample value below it)? */
+static inline int
+picked(const struct session *s)
+{
+	return s->sample_ppm < s->t->share_ppm;
+}
+
+/*
+ * The flow's mirroring state is given back (no shadow connection any
+ * more): what waited for the shadow ends with @p why; requests that start
+ * before mirroring restarts say why they were not mirrored.
+ */
+static void
+mirror_detach(struct session *s, enum umb_outcome why,
+		enum umb_mirror_reason reason, uint64_t now)
+{
+	if (s->mst == NULL)
+		return;
+	umb_http_mirror_end_why(&s->http, why, reason, now);
 	s->t->mfree[s->t->nb_mfree++] = s->mst;
 	s->mst = NULL;
+	umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_mirrored, picked(s) ?
+			UMB_MREASON_reopening : UMB_MREASON_share_lowered);
+}
+
+/*
+ * Start mirroring a sampled flow that has no shadow connection (its first
+ * bytes, a flow picked up mid-stream, after the previous connection
+ * closed, the share raised): requests are tracked from the next one that
+ * starts; the connection opens when the first of them may go (see
+ * mirror_open).
+ */
+static void
+mirror_attach(struct session *s, uint64_t now)
+{
+	struct umb_session_table *t = s->t;
+
+	RTE_SET_USED(now);
+	if (t->peer == NULL || !s->sampled || s->mst != NULL || s->client_eof)
+		return;
+	if (!picked(s)) {
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_mirrored,
+				UMB_MREASON_share_lowered);
+		return;
+	}
+	if (t->nb_mfree == 0) {
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_capped,
+				UMB_MREASON_session_cap);
+		return;
+	}
+	s->mst = t->mfree[--t->nb_mfree];
+	umb_http_mirror_enable(&s->http, s->mst);
+	s->shut = 0;
+	s->shadow_eof = 0;
+	s->abort_why = UMB_OUTCOME_shadow_reset;
 }
 
 /* RST the shadow session; what waits for the shadow ends with @p why. */
@@ -395,16 +469,24 @@ mirror_push(struct session *s, uint64_t now)
 
 	if (s->peer == NULL || s->shut)
 		return;
+	/* The share was lowered: the requests in flight finish, no new one
+	 * goes (the connection then closes at that boundary). */
+	if (!picked(s))
+		umb_http_mirror_stop_new(&s->http, UMB_OUTCOME_not_mirrored,
+				UMB_MREASON_share_lowered);
 	if (umb_http_mirror_limit(&s->http, &lim)) {
 		/* The next request must not reach the shadow: end the stream
 		 * before its first byte, after the answers still owed. */
 		umb_http_mirror_suppress(&s->http);
 		UMB_CTR_INC(s->t->ctr->mirror, UMB_MIRROR_suppressed);
+		lim = lim > s->base ? lim - s->base : 0;
 		umb_peer_release(s->peer, lim, now);
 		umb_peer_shutdown(s->peer, lim, now);
 		s->shut = 1;
 		return;
 	}
+	/* Sequence translation: the connection's byte 0 is client offset base. */
+	lim = lim > s->base ? lim - s->base : 0;
 	umb_peer_release(s->peer, lim, now);
 	/* The client closed: its FIN follows the last request it sent. */
 	if (s->client_eof && (lim >= umb_peer_written(s->peer) ||
@@ -415,24 +497,89 @@ mirror_push(struct session *s, uint64_t now)
 	}
 }
 
-static void
-mirror_client_data(struct session *s, const uint8_t *p, uint32_t len,
-		uint64_t now)
+/*
+ * Open the shadow connection of a flow that has none, once a request is
+ * tracked whose method is allowed (or not parsed yet: its bytes must be
+ * held from its first one). Its stream starts at that request's first byte
+ * (s->base). A denied first request needs no connection: it is
+ * suppressed, and mirroring restarts with the next request. 1 when open.
+ */
+static int
+mirror_open(struct session *s, uint64_t now)
 {
 	struct umb_session_table *t = s->t;
+	struct umb_flow *f = s->f;
+	struct umb_peer_syn o;
+	uint64_t start;
+	int srv = !s->client;
+	int v, rc;
+
+	v = umb_http_mirror_first(&s->http, &start);
+	if (v < 0)
+		return 0;
+	if (v == UMB_MREQ_DENIED) {
+		umb_http_mirror_suppress(&s->http);
+		mirror_detach(s, UMB_OUTCOME_not_mirrored, UMB_MREASON_reopening,
+				now);
+		return 0;
+	}
+	if (s->syn_seen) {
+		o = s->syn;
+	} else {
+		/* No SYN seen (picked up mid-stream): umbra's own options. */
+		umb_peer_syn_defaults(t->peer, f->key.af, &o);
+		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_no_syn);
+	}
+	o.own_isn = 1;
+	rc = umb_peer_open(t->peer, f, f->key.af, &f->key.addr[srv],
+			f->key.port[srv], &o, now, &s->peer);
+	if (rc != 0) {
+		s->peer = NULL;
+		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_capped);
+		mirror_detach(s, UMB_OUTCOME_capped, rc == -EBUSY ?
+				UMB_MREASON_rate : UMB_MREASON_session_cap, now);
+		/* Until the next attempt, requests are capped, not reopening. */
+		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_capped, rc == -EBUSY ?
+				UMB_MREASON_rate : UMB_MREASON_session_cap);
+		return 0;
+	}
+	UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_sessions);
+	s->base = start;
+	s->shut = 0;
+	s->shadow_eof = 0;
+	s->abort_why = UMB_OUTCOME_shadow_reset;
+	TAILQ_INSERT_TAIL(&t->mirrored, s, mnext);
+	return 1;
+}
+
+/* Client bytes [off, off + len), just parsed: the shadow connection's share. */
+static void
+mirror_client_data(struct session *s, const uint8_t *p, uint32_t len,
+		uint64_t off, uint64_t now)
+{
+	struct umb_session_table *t = s->t;
+	uint32_t skip;
 	int rc;
 
-	if (s->shut)
+	if (s->peer == NULL && !mirror_open(s, now))
 		return;
+	if (s->shut || off + len <= s->base)
+		goto push;
+	/* Only bytes from the connection's first request on. */
+	skip = s->base > off ? (uint32_t)(s->base - off) : 0;
+	p += skip;
+	len -= skip;
 	/* Straight from the segment in hand: hold it, do not copy. */
 	if (t->cur_m != NULL && p >= t->cur_p && p + len <= t->cur_p + t->cur_len)
 		rc = umb_peer_write_ref(s->peer, t->cur_m, p, len, now);
 	else
 		rc = umb_peer_write(s->peer, p, len, now);
 	if (rc < 0) {
+		s->abort_why = UMB_OUTCOME_capped;
 		mirror_abort(s, UMB_OUTCOME_capped, UMB_MIRROR_held_over_cap, now);
 		return;
 	}
+push:
 	mirror_push(s, now);
 }
 
@@ -456,6 +603,8 @@ mirror_after_peer(struct umb_session_table *t, uint64_t now)
 			 * on this connection; close our side too. */
 			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_shadow_closed);
 			umb_http_mirror_end(&s->http, UMB_OUTCOME_shadow_reset, now);
+			umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_reopening);
 			umb_peer_shutdown(s->peer, umb_peer_acked(s->peer), now);
 			s->shut = 1;
 			continue;
@@ -463,38 +612,6 @@ mirror_after_peer(struct umb_session_table *t, uint64_t now)
 		mirror_push(s, now);
 	}
 	t->nb_dirty = 0;
-}
-
-/* A sampled flow starts with the client's SYN: open its shadow session. */
-static void
-mirror_open(struct umb_session_table *t, struct umb_flow *f,
-		struct session *s, const struct umb_pkt *syn)
-{
-	struct umb_peer_syn o = {
-		.isn = syn->seq,
-		.mss = (syn->opt_flags & UMB_OPT_MSS) ? syn->mss : 0,
-		.wscale = (syn->opt_flags & UMB_OPT_WSCALE) ? syn->wscale :
-			UMB_PEER_NO_WSCALE,
-		.has_ts = !!(syn->opt_flags & UMB_OPT_TS),
-	};
-	int srv = !s->client;
-	int rc;
-
-	http_start(t, f, s);
-	rc = t->nb_mfree == 0 ? -ENOSPC :
-		umb_peer_open(t->peer, f, f->key.af, &f->key.addr[srv],
-			f->key.port[srv], &o, t->now_us, &s->peer);
-	if (rc != 0) {
-		s->peer = NULL;
-		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_capped);
-		umb_http_mirror_refuse(&s->http, UMB_OUTCOME_capped);
-		return;
-	}
-	UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_sessions);
-	s->mst = t->mfree[--t->nb_mfree];
-	umb_http_mirror_enable(&s->http, s->mst);
-	s->abort_why = UMB_OUTCOME_shadow_reset;
-	TAILQ_INSERT_TAIL(&t->mirrored, s, mnext);
 }
 
 /* ------------------------------------------------------------------ */
@@ -520,6 +637,9 @@ session_finish(struct umb_session_table *t, struct umb_flow *f,
 	else if (s->peer != NULL && cause == FINISH_DROP)
 		mirror_abort(s, UMB_OUTCOME_incomplete, UMB_MIRROR_flushed,
 				t->now_us);
+	/* Mirroring state without a connection goes with the flow. */
+	if (s->peer == NULL && s->mst != NULL && cause != FINISH_CLOSED)
+		mirror_detach(s, UMB_OUTCOME_incomplete, 0, t->now_us);
 	umb_tcp_stream_end(&t->tcp, &s->stream[0], t->now_us, f);
 	umb_tcp_stream_end(&t->tcp, &s->stream[1], t->now_us, f);
 	/* stream_end freed every chunk already */
@@ -528,6 +648,8 @@ session_finish(struct umb_session_table *t, struct umb_flow *f,
 	/* The client's last bytes may have been released just now. */
 	if (s->peer != NULL)
 		mirror_push(s, t->now_us);
+	else if (s->mst != NULL)
+		mirror_detach(s, UMB_OUTCOME_incomplete, 0, t->now_us);
 	if (s->state != FLOW_CLOSED) {
 		s->state = FLOW_CLOSED;
 		s->closed_us = t->now_us;
@@ -572,7 +694,10 @@ session_create(struct umb_session_table *t, const struct umb_flow_key *k,
 	umb_tcp_stream_init(&s->stream[0], 0);
 	umb_tcp_stream_init(&s->stream[1], 1);
 	s->sample_ppm = sample_ppm;
-	s->sampled = sample_ppm < (start ? t->share_ppm : t->pickup_ppm);
+	/* Picked up mid-stream or not, a flow is sampled by the share now:
+	 * mirroring starts at a request boundary either way. */
+	RTE_SET_USED(start);
+	s->sampled = sample_ppm < t->share_ppm;
 	keep_add(t, s);
 	UMB_CTR_INC(t->ctr->flow, s->sampled ? UMB_FLOW_sampled : UMB_FLOW_not_sampled);
 	UMB_CTR_INC(t->ctr->flow, UMB_FLOW_created);
@@ -646,8 +771,7 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		}
 	}
 	if (f == NULL) {
-		if (v >= (syn || synack ? t->share_ppm : t->pickup_ppm) &&
-				!t->record_unsampled) {
+		if (v >= t->share_ppm && !t->record_unsampled) {
 			if (syn)
 				UMB_CTR_INC(t->ctr->flow, UMB_FLOW_not_sampled);
 			return;
@@ -682,14 +806,11 @@ umb_session_packet(struct umb_session_table *t, const struct umb_pkt *pkt,
 		if (syn && !s->syn_seen) {
 			s->syn_seen = 1;
 			s->client_isn = pkt->seq;
-			if (t->peer != NULL && s->sampled && !s->http_started &&
-					s->client == sender)
-				mirror_open(t, f, s, pkt);
-		}
-		if (synack && t->peer != NULL && s->sampled && !s->syn_seen &&
-				!s->http_started) {
-			/* Its SYN was not seen: no ISN or options to replay. */
-			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_no_syn);
+			/* Its options are offered to the shadow (not its ISN). */
+			s->syn.mss = (pkt->opt_flags & UMB_OPT_MSS) ? pkt->mss : 0;
+			s->syn.wscale = (pkt->opt_flags & UMB_OPT_WSCALE) ?
+				pkt->wscale : UMB_PEER_NO_WSCALE;
+			s->syn.has_ts = !!(pkt->opt_flags & UMB_OPT_TS);
 		}
 	}
 	/* Exchange timings use the packet's own time; expiry uses the
@@ -825,6 +946,20 @@ umb_session_mirrored(const struct umb_session_table *t)
 
 /* ------------------------------------------------------------------ */
 
+/* Every record leaves through here: the share of requests mirrored. */
+static void
+session_emit(void *arg, struct umb_exchange *x)
+{
+	struct umb_session_table *t = arg;
+
+	if (t->peer != NULL && x->outcome != UMB_OUTCOME_not_sampled) {
+		UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_requests_sampled);
+		if (x->flags & UMB_X_SHADOW_SENT)
+			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_requests_mirrored);
+	}
+	t->emit(t->emit_arg, x);
+}
+
 struct umb_session_table *
 umb_session_create(const struct umb_session_params *p,
 		struct umb_session_ctrs *ctrs)
@@ -851,7 +986,6 @@ umb_session_create(const struct umb_session_params *p,
 	t->seed = p->seed;
 	t->midstream = p->midstream;
 	t->record_unsampled = p->record_unsampled;
-	t->pickup_ppm = t->share_ppm;
 	keep_update(t);
 
 	struct umb_flow_table_params fp = {
@@ -882,8 +1016,11 @@ umb_session_create(const struct umb_session_params *p,
 	t->tcp.sink = &t->sink;
 	t->tcp.ctr = ctrs->tcp;
 	t->http.xpool = t->xpool;
-	t->http.emit = p->emit;
-	t->http.emit_arg = p->emit_arg;
+	t->emit = p->emit;
+	t->emit_arg = p->emit_arg;
+	t->http.emit = session_emit;
+	t->http.emit_arg = t;
+	t->http.mirror_queue_max = p->shadow_queue_max;
 	t->http.ctr = ctrs->http;
 	t->http.outcome_ctr = ctrs->outcome;
 	t->http.allowed_methods = p->allowed_methods;
@@ -943,7 +1080,6 @@ void
 umb_session_set_share(struct umb_session_table *t, uint32_t share_ppm)
 {
 	t->share_ppm = share_ppm > UMB_SHARE_ONE ? UMB_SHARE_ONE : share_ppm;
-	t->pickup_ppm = RTE_MIN(t->pickup_ppm, t->share_ppm);
 	keep_update(t);
 }
 

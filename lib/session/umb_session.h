@@ -9,11 +9,16 @@
  * the caller's clock in microseconds (capture time offline, receive time
  * live), so timeouts are deterministic on a replayed capture.
  *
- * Mirroring (live, with a shadow port): a sampled flow whose client SYN was
- * seen also gets a shadow TCP peer (lib/peer, umb_peer_conn.h); the
- * client's reassembled stream is written to it and released request by
- * request (allowlist, pacing: umb_http_mirror_*), the shadow's answers come
- * back through umb_session_shadow_packet() and complete the same records.
+ * Mirroring (live, with a shadow port): a sampled flow gets shadow TCP
+ * connections of umbra's own (lib/peer, umb_peer_conn.h), one at a time:
+ * each starts at a request boundary and carries the client's requests
+ * from there (sequence translation: its byte 0 is the client stream
+ * offset of its first request), released request by request (allowlist,
+ * pacing: umb_http_mirror_*); it closes before a request that must not
+ * reach the shadow, when the shadow closes, or when the share no longer
+ * picks the flow, and the next request opens a new one. The shadow's
+ * answers come back through umb_session_shadow_packet() and complete the
+ * same records.
  * A flow whose production side ended stays in the table until its shadow
  * session ends too (bounded by the shadow timeouts).
  */
@@ -36,19 +41,21 @@ extern "C" {
 
 /* Mirroring decisions of the session layer (group "mirror"). */
 #define UMB_MIRROR_COUNTERS(X) \
-	X(sessions, "sampled flows given a shadow session") \
-	X(no_syn, "sampled flows not mirrored: their client SYN was not seen") \
-	X(capped, "sampled flows not mirrored: a cap refused the session") \
-	X(held_over_cap, "shadow sessions ended: held bytes over the cap (capped)") \
-	X(suppressed, "shadow sessions closed before a request not on the allowlist") \
-	X(client_gap, "shadow sessions reset: the capture lost client bytes") \
-	X(client_rst, "shadow sessions reset because production was reset") \
-	X(response_timeouts, "shadow sessions reset: an answer did not begin in time") \
-	X(shadow_closed, "shadow sessions the shadow closed first") \
-	X(shadow_errors, "shadow sessions reset: the shadow's bytes were not valid HTTP") \
-	X(flushed, "shadow sessions reset at shutdown, eviction or port reuse") \
+	X(sessions, "shadow connections opened (a flow may have several over its life, one at a time)") \
+	X(no_syn, "shadow connections opened with umbra's default options: the client's SYN was not seen") \
+	X(capped, "shadow connections refused by a cap (sessions, SNAT ports, rate)") \
+	X(held_over_cap, "shadow connections ended: held bytes over the cap (capped)") \
+	X(suppressed, "shadow connections closed at a request boundary (not on the allowlist, the shadow announced close, queue cap, share lowered)") \
+	X(client_gap, "shadow connections reset: the capture lost client bytes") \
+	X(client_rst, "shadow connections reset because production was reset") \
+	X(response_timeouts, "shadow connections reset: an answer did not begin in time") \
+	X(shadow_closed, "shadow connections the shadow closed first") \
+	X(shadow_errors, "shadow connections reset: the shadow's bytes were not valid HTTP") \
+	X(flushed, "shadow connections reset at shutdown, eviction or port reuse") \
 	X(shadow_packets, "TCP segments from the shadow handed to the session layer") \
-	X(shadow_no_session, "segments from the shadow for no session (answered with RST)")
+	X(shadow_no_session, "segments from the shadow for no session (answered with RST)") \
+	X(requests_sampled, "exchange records of sampled flows (every outcome but not_sampled)") \
+	X(requests_mirrored, "exchange records whose request went to the shadow whole")
 
 #define UMB_MIRROR_ENUM_(n, d) UMB_MIRROR_##n,
 enum umb_mirror_ctr { UMB_MIRROR_COUNTERS(UMB_MIRROR_ENUM_) UMB_MIRROR_CTR_MAX };
@@ -94,6 +101,7 @@ struct umb_session_params {
 	const struct umb_peer_ctx_params *peer;
 	uint64_t allowed_methods;   /**< bit per llhttp method: may reach the shadow */
 	uint64_t shadow_response_timeout_us; /**< request sent -> answer begun */
+	uint32_t shadow_queue_max;  /**< requests waiting for the shadow per flow, 0: 32 */
 	/** Kept content of mirrored exchanges for the comparator (NULL: none). */
 	struct rte_mempool *compare_pool;
 	uint64_t compare_body_max;  /**< body bytes kept per answer */
@@ -154,10 +162,9 @@ void umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 void umb_session_flush(struct umb_session_table *t, uint64_t now_us);
 
 /**
- * Change the sampling share for flows that start from now on (SYN or
- * SYN-ACK). Flows held keep their decision; a flow first seen mid-stream
- * is picked only below the lowest share ever applied (it may have started
- * under that share and been left out).
+ * Change the sampling share. It applies at request boundaries: a flow
+ * newly picked (sample value below the share) is mirrored from its next
+ * request, a flow no longer picked stops after its requests in flight.
  */
 void umb_session_set_share(struct umb_session_table *t, uint32_t share_ppm);
 

@@ -224,7 +224,7 @@ allowlist_suppresses(void **state)
 	feed(c, SRV, OK2, 110);
 	feed(c, CLI, POST_C, 120);
 	feed(c, SRV, OK2, 130);
-	feed(c, CLI, GET_B, 140); /* after the POST: never mirrored either */
+	feed(c, CLI, GET_B, 140); /* after the POST: for the next connection */
 	feed(c, SRV, OK2, 150);
 	assert_int_equal(limit_of(c, &sup), a);
 	assert_int_equal(sup, 1);
@@ -233,18 +233,20 @@ allowlist_suppresses(void **state)
 	assert_string_equal(T.x[0]->method, "POST");
 	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_suppressed);
 	assert_string_equal(T.x[1]->uri, "/b");
-	assert_int_equal(T.x[1]->outcome, UMB_OUTCOME_suppressed);
+	assert_int_equal(T.x[1]->outcome, UMB_OUTCOME_not_mirrored);
+	assert_int_equal(T.x[1]->mirror_reason, UMB_MREASON_reopening);
 	/* the GET before still gets its answer */
 	umb_http_mirror_sent(c, a, 115);
 	feed(c, SHD, OK2, 125);
 	assert_int_equal(T.nx, 3);
 	assert_string_equal(T.x[2]->uri, "/a");
 	assert_int_equal(T.x[2]->outcome, UMB_OUTCOME_complete);
-	/* later requests are suppressed at once */
+	/* until the next connection, later requests are not mirrored */
 	feed(c, CLI, GET_A, 200);
 	feed(c, SRV, OK2, 210);
 	assert_int_equal(T.nx, 4);
-	assert_int_equal(T.x[3]->outcome, UMB_OUTCOME_suppressed);
+	assert_int_equal(T.x[3]->outcome, UMB_OUTCOME_not_mirrored);
+	assert_int_equal(T.x[3]->mirror_reason, UMB_MREASON_reopening);
 	assert_int_equal(T.ctr[UMB_HTTP_mirror_denied], 1);
 	umb_http_conn_end(c, 300);
 	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);

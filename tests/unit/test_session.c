@@ -286,10 +286,11 @@ lowering_the_share_keeps_picked_flows(void **state)
 	fixture_free(fx);
 }
 
-/* Raising the share picks new flows at their SYN, but not a flow already
- * in flight that the lower share left out (seen again mid-stream). */
+/* Raising the share picks new flows at their SYN, and a flow already in
+ * flight that the lower share left out at its next request (the share
+ * applies at request boundaries). */
 static void
-raising_the_share_leaves_flows_in_flight_out(void **state)
+raising_the_share_picks_flows_in_flight_at_their_next_request(void **state)
 {
 	struct fixture *fx = fixture_new(64, 0);
 
@@ -297,18 +298,18 @@ raising_the_share_leaves_flows_in_flight_out(void **state)
 	handshake(fx, 20);
 	seg(fx, 20, 0, PSH, REQ);
 	umb_session_set_share(fx->t, UMB_SHARE_ONE);
+	seg(fx, 20, 1, PSH, RESP);           /* the answer in flight: no record */
+	seg(fx, 20, 0, PSH, REQ);            /* its next request: one */
 	seg(fx, 20, 1, PSH, RESP);
-	seg(fx, 20, 0, PSH, REQ);
-	seg(fx, 20, 1, PSH, RESP);
-	assert_int_equal(umb_session_flows(fx->t), 0);
+	assert_int_equal(umb_session_flows(fx->t), 1);
 	handshake(fx, 21);   /* starts under the new share */
 	seg(fx, 21, 0, PSH, REQ);
 	seg(fx, 21, 1, PSH, RESP);
-	assert_int_equal(umb_session_flows(fx->t), 1);
+	assert_int_equal(umb_session_flows(fx->t), 2);
 	umb_session_flush(fx->t, fx->now);
-	assert_int_equal(fx->nb_rec, 1);
+	assert_int_equal(fx->nb_rec, 2);
 	assert_int_equal(fx->ctr.flow[UMB_FLOW_not_sampled], 1);
-	assert_int_equal(fx->ctr.flow[UMB_FLOW_sampled], 1);
+	assert_int_equal(fx->ctr.flow[UMB_FLOW_sampled], 2);
 	fixture_free(fx);
 }
 
@@ -419,7 +420,7 @@ main(void)
 		cmocka_unit_test(unsampled_flow_holds_no_entry),
 		cmocka_unit_test(lowering_the_share_keeps_picked_flows),
 		cmocka_unit_test(recorded_unsampled_flow_is_not_sampled),
-		cmocka_unit_test(raising_the_share_leaves_flows_in_flight_out),
+		cmocka_unit_test(raising_the_share_picks_flows_in_flight_at_their_next_request),
 		cmocka_unit_test(idle_flow_ends_with_no_response),
 		cmocka_unit_test(full_table_evicts_and_emits),
 		cmocka_unit_test(server_reset_mid_response_is_incomplete),
