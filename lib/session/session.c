@@ -228,6 +228,7 @@ http_start(struct umb_session_table *t, struct umb_flow *f, struct session *s)
 /* ------------------------------------------------------------------ */
 /* Reassembly sink: endpoint index -> HTTP direction                   */
 
+static inline int picked(const struct session *s);
 static void mirror_attach(struct session *s, uint64_t now);
 static void mirror_detach(struct session *s, enum umb_outcome why,
 		enum umb_mirror_reason reason, uint64_t now);
@@ -265,6 +266,12 @@ sink_data(void *arg, int dir, const uint8_t *p, uint32_t len, uint64_t ts_us)
 		/* Mirroring (re)starts before the bytes are parsed, so the
 		 * first request that begins in them is tracked. */
 		mirror_attach(s, ts_us);
+		/* The share no longer picks the flow: requests in flight
+		 * finish, none that starts from here goes. */
+		if (s->mst != NULL && !picked(s))
+			umb_http_mirror_stop_new(&s->http,
+					UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_share_lowered);
 		umb_http_data(&s->http, hd, p, len, ts_us);
 		if (s->mst != NULL)
 			mirror_client_data(s, p, len, off, ts_us);
@@ -469,11 +476,6 @@ mirror_push(struct session *s, uint64_t now)
 
 	if (s->peer == NULL || s->shut)
 		return;
-	/* The share was lowered: the requests in flight finish, no new one
-	 * goes (the connection then closes at that boundary). */
-	if (!picked(s))
-		umb_http_mirror_stop_new(&s->http, UMB_OUTCOME_not_mirrored,
-				UMB_MREASON_share_lowered);
 	if (umb_http_mirror_limit(&s->http, &lim)) {
 		/* The next request must not reach the shadow: end the stream
 		 * before its first byte, after the answers still owed. */
