@@ -902,11 +902,14 @@ own_isn(const struct umb_peer_ctx *c, const struct umb_peer_conn *k,
 		uint64_t now)
 {
 	const union umb_addr *src = k->af == 4 ? &c->p.src4 : &c->p.src6;
-	uint32_t alen = k->af == 4 ? 4 : 16;
+	uint32_t w[8];  /* the addresses as aligned words */
+	unsigned int n = k->af == 4 ? 1 : 4;
 	uint32_t h = (uint32_t)c->isn_key[0];
 
-	h = rte_hash_crc(src->b, alen, h);
-	h = rte_hash_crc(k->dst.b, alen, h);
+	memcpy(w, src->b, 4 * n);
+	memcpy(w + n, k->dst.b, 4 * n);
+	for (unsigned int i = 0; i < 2 * n; i++)
+		h = rte_hash_crc_4byte(w[i], h);
 	h = rte_hash_crc_4byte(((uint32_t)k->sport << 16) | k->dport, h);
 	h = rte_hash_crc_8byte(c->isn_key[1], h);
 	return (uint32_t)(now / 4) + h;
