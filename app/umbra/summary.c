@@ -255,6 +255,12 @@ umb_summary_print(struct umb_app *app, FILE *f)
 	for (unsigned int i = 0; i < UMB_OUTCOME_MAX; i++)
 		if (tp->outcome[i] != 0)
 			fprintf(f, " %s=%" PRIu64, umb_outcome_name(i), tp->outcome[i]);
+	if (tp->mirror[UMB_MIRROR_requests_sampled] > 0)
+		fprintf(f, "\n  requests of sampled flows mirrored: %" PRIu64 " of %" PRIu64
+				" (%.1f%%)", tp->mirror[UMB_MIRROR_requests_mirrored],
+				tp->mirror[UMB_MIRROR_requests_sampled], 100.0 *
+				(double)tp->mirror[UMB_MIRROR_requests_mirrored] /
+				(double)tp->mirror[UMB_MIRROR_requests_sampled]);
 	fprintf(f, "\n  responses by status: none=%" PRIu64 " 1xx=%" PRIu64 " 2xx=%" PRIu64
 			" 3xx=%" PRIu64 " 4xx=%" PRIu64 " 5xx=%" PRIu64 "\n",
 			e->by_status_class[0], e->by_status_class[1], e->by_status_class[2],
