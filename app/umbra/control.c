@@ -50,30 +50,6 @@ cmd_share(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-by_name(const void *a, const void *b)
-{
-	return strcmp((*(const struct umb_route_stat *const *)a)->name,
-			(*(const struct umb_route_stat *const *)b)->name);
-}
-
-/* The snapshot's routes in use, by name (ids are positions in this order). */
-static struct umb_route_stat **
-routes_by_name(const struct umb_route_table *t, uint32_t *n)
-{
-	uint32_t nb = __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE), k = 0;
-	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
-
-	if (v == NULL)
-		return NULL;
-	for (uint32_t i = 0; i < nb; i++)
-		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
-			v[k++] = t->routes[i];
-	qsort(v, k, sizeof(*v), by_name);
-	*n = k;
-	return v;
-}
-
-static int
 cmd_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct umb_route_table *t = umb_compare_snapshot(control_app);
@@ -84,7 +60,7 @@ cmd_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	if (t == NULL)
 		return -ENOMEM;
-	v = routes_by_name(t, &n);
+	v = umb_snapshot_routes(t, UMB_ROUTES_BY_NAME, &n);
 	/*
 	 * Telemetry names allow [A-Za-z0-9_/] only, and arrays hold no dicts:
 	 * one dict per route under "route_ID", its name a value.
@@ -146,7 +122,7 @@ cmd_route(const char *cmd, const char *params, struct rte_tel_data *d)
 	t = umb_compare_snapshot(control_app);
 	if (t == NULL)
 		return -ENOMEM;
-	v = routes_by_name(t, &n);
+	v = umb_snapshot_routes(t, UMB_ROUTES_BY_NAME, &n);
 	id = strtoul(params, &end, 10);
 	for (uint32_t i = 0; v != NULL && i < n; i++)
 		if ((*end == '\0' && end != params && i == id) ||

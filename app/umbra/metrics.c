@@ -349,13 +349,6 @@ render_counters(struct mbuf_text *b, const struct umb_snapshot *s)
 	}
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp((*(const struct umb_route_stat *const *)a)->name,
-			(*(const struct umb_route_stat *const *)b)->name);
-}
-
 /* "umbra_route_X{route="R"" without the closing brace. */
 static void
 route_sample(struct mbuf_text *b, const char *metric, const struct umb_route_stat *rs)
@@ -418,18 +411,13 @@ render_routes(struct mbuf_text *b, const struct umb_route_table *t)
 			"Compared exchanges of the route where the shadow was flagged slower",
 			offsetof(struct umb_route_stat, slow) },
 	};
-	uint32_t nb = t != NULL ? __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE) : 0;
-	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
 	uint32_t n = 0;
+	struct umb_route_stat **v = umb_snapshot_routes(t, UMB_ROUTES_BY_NAME, &n);
 
 	if (v == NULL) {
 		b->failed = 1;
 		return;
 	}
-	for (uint32_t i = 0; i < nb; i++)
-		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
-			v[n++] = t->routes[i];
-	qsort(v, n, sizeof(*v), by_name);
 
 	text_family(b, "umbra_route_exchanges_total", "counter",
 			"Exchange records of the route by final outcome (the route is "

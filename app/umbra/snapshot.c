@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "umbra.h"
@@ -162,4 +163,39 @@ umb_snapshot_group(const struct umb_snapshot *s, unsigned int i,
 		return NULL;
 	*vals = (const uint64_t *)((const char *)&s->t + groups[i].off);
 	return groups[i].g;
+}
+
+static int
+route_by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct umb_route_stat *const *)a)->name,
+			(*(const struct umb_route_stat *const *)b)->name);
+}
+
+static int
+route_by_exchanges(const void *a, const void *b)
+{
+	const struct umb_route_stat *x = *(const struct umb_route_stat *const *)a;
+	const struct umb_route_stat *y = *(const struct umb_route_stat *const *)b;
+
+	return x->exchanges < y->exchanges ? 1 : x->exchanges > y->exchanges ? -1 :
+		strcmp(x->name, y->name);
+}
+
+struct umb_route_stat **
+umb_snapshot_routes(const struct umb_route_table *t, int order, uint32_t *n)
+{
+	uint32_t nb = t != NULL ? __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE) : 0, k = 0;
+	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < nb; i++)
+		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
+			v[k++] = t->routes[i];
+	qsort(v, k, sizeof(*v), order == UMB_ROUTES_BY_NAME ? route_by_name :
+			route_by_exchanges);
+	*n = k;
+	return v;
 }

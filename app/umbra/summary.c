@@ -47,33 +47,6 @@ static const char *const lat_names[UMB_LAT_MAX] = {
 	"production_ttfb", "production_ttlb", "shadow_ttfb", "shadow_ttlb",
 };
 
-static int
-by_exchanges(const void *a, const void *b)
-{
-	const struct umb_route_stat *x = *(const struct umb_route_stat *const *)a;
-	const struct umb_route_stat *y = *(const struct umb_route_stat *const *)b;
-
-	return x->exchanges < y->exchanges ? 1 : x->exchanges > y->exchanges ? -1 :
-		strcmp(x->name, y->name);
-}
-
-/* The routes of @p t in use, busiest first (free the array). */
-static struct umb_route_stat **
-routes_sorted(const struct umb_route_table *t, uint32_t *n)
-{
-	uint32_t nb = __atomic_load_n(&t->nb, __ATOMIC_ACQUIRE), k = 0;
-	struct umb_route_stat **v = calloc(nb + 1, sizeof(*v));
-
-	if (v == NULL)
-		return NULL;
-	for (uint32_t i = 0; i < nb; i++)
-		if (t->routes[i] != NULL && t->routes[i]->exchanges > 0)
-			v[k++] = t->routes[i];
-	qsort(v, k, sizeof(*v), by_exchanges);
-	*n = k;
-	return v;
-}
-
 static double
 ms(uint64_t us)
 {
@@ -88,7 +61,7 @@ print_routes(const struct umb_route_table *t, FILE *f)
 
 	if (t == NULL)
 		return;
-	v = routes_sorted(t, &n);
+	v = umb_snapshot_routes(t, UMB_ROUTES_BUSIEST, &n);
 	if (v != NULL && n > 0) {
 		fprintf(f, "  routes (busiest first; latency to last byte, ms):\n");
 		fprintf(f, "    %-36s %8s %8s %9s %6s %17s %17s\n", "route", "requests",
@@ -157,7 +130,7 @@ add_routes(const struct umb_route_table *t, cJSON *root)
 
 	if (t == NULL)
 		return;
-	v = routes_sorted(t, &n);
+	v = umb_snapshot_routes(t, UMB_ROUTES_BUSIEST, &n);
 	for (uint32_t i = 0; v != NULL && i < n; i++) {
 		const struct umb_route_stat *rs = v[i];
 		cJSON *o = cJSON_CreateObject(), *oc, *fl, *st, *lat;

@@ -412,6 +412,16 @@ void umb_snapshot_release(struct umb_snapshot *s);
 unsigned int umb_snapshot_nb_groups(void);
 const struct umb_ctr_group *umb_snapshot_group(const struct umb_snapshot *s,
 		unsigned int i, const uint64_t **vals);
+/* umb_snapshot_routes() orders */
+#define UMB_ROUTES_BY_NAME 0      /**< telemetry ids, metrics */
+#define UMB_ROUTES_BUSIEST 1      /**< the summary */
+/**
+ * The routes of @p t that saw an exchange, in @p order (free() the array;
+ * NULL when it cannot be allocated). Live tables may grow meanwhile: the
+ * count is read once.
+ */
+struct umb_route_stat **umb_snapshot_routes(const struct umb_route_table *t,
+		int order, uint32_t *n);
 /** 0 when every request with a record ended in one outcome; @p why says. */
 int umb_snapshot_accounting(const struct umb_snapshot *s, char *why, size_t size);
 

@@ -6,6 +6,7 @@
 #define UMB_CONFIG_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
@@ -72,6 +73,10 @@ unsigned int umb_cfgf_key_line(const struct cfg_file *f, const char *section,
 
 /** The index of [@p name] among the file's sections, -1 when absent. */
 int umb_cfgf_find_section(const struct cfg_file *f, const char *name);
+
+/** A fixed-point value (@p decimals digits) as text without trailing zeros. */
+const char *umb_cfgf_fixed_str(char *buf, size_t size, uint64_t v,
+		unsigned int decimals);
 
 /** Trim white space in place; @p len is updated. @return the first kept char. */
 char *umb_cfgf_strip(char *s, size_t *len);
