@@ -98,31 +98,52 @@ mirror_req_broken(struct umb_http_conn *c)
 #define SH_CARRY   0x2 /* an interim ended: the next message answers the same request */
 #define SH_PAIRED  0x4 /* the message answers the FIFO's head */
 
+/* The FIFO's head leaves it, ending with @p why (complete: as it is). */
+static void
+mirror_pop(struct umb_http_conn *c, enum umb_outcome why, uint8_t reason)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_exchange *x = mq_at(m, 0)->x;
+
+	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+	m->count--;
+	if (x == NULL)
+		return;
+	if (why == UMB_OUTCOME_suppressed)
+		x_worsen(x, why);
+	else if (why != UMB_OUTCOME_complete)
+		x_not_mirrored(x, why, reason);
+	*x_hold(x) &= ~HOLD_SHADOW;
+	http_x_release(c, x);
+}
+
 /* Release what the FIFO held and forget every entry. */
 static void
 mirror_drop_all(struct umb_http_conn *c, enum umb_outcome why, uint8_t reason)
 {
 	struct umb_http_mirror *m = c->mirror;
 
-	while (m->count > 0) {
-		struct umb_http_mreq *e = mq_at(m, 0);
-		struct umb_exchange *x = e->x;
-
-		m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
-		m->count--;
-		if (x == NULL)
-			continue;
-		if (why != UMB_OUTCOME_complete)
-			x_not_mirrored(x, why, reason);
-		*x_hold(x) &= ~HOLD_SHADOW;
-		http_x_release(c, x);
-	}
+	while (m->count > 0)
+		mirror_pop(c, why, reason);
 	m->answered = 0;
 	m->cur = NULL;
 	m->hflags = 0;
 	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
 			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
 		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+}
+
+/* A new shadow connection: its answers start a fresh parse. */
+static void
+shadow_parser_reset(struct umb_http_conn *c)
+{
+	struct umb_http_side *s = &c->side[UMB_HTTP_SHADOW];
+
+	llhttp_init(&s->parser, HTTP_RESPONSE, &mirror_answer_settings);
+	s->parser.data = c;
+	llhttp_set_lenient_keep_alive(&s->parser, 1);
+	llhttp_set_lenient_headers(&s->parser, 1);
+	s->state = ST_IDLE;
 }
 
 void
@@ -176,7 +197,8 @@ sresp_message_begin(llhttp_t *p)
 	if (m->hflags & SH_CARRY) {
 		m->hflags = SH_PAIRED;
 	} else {
-		if (m->answered >= m->count) {
+		if (m->answered >= m->count ||
+				mq_at(m, m->answered)->start >= m->stop_at) {
 			/* e.g. a 408 the shadow sends before closing an idle connection */
 			CTR_INC(c, shadow_orphans);
 			m->hflags = 0;
@@ -366,7 +388,7 @@ umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m)
 	c->mirror_reason = 0;
 	c->mirror_failed = 0;
 	m->stop_at = UINT64_MAX;
-	c->side[UMB_HTTP_SHADOW].state = ST_IDLE;
+	shadow_parser_reset(c);
 	XXH64_reset(&m->hash, 0);
 }
 
@@ -389,7 +411,7 @@ umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
 			break;
 		if (e->verdict == UMB_MREQ_DENIED) {
 			*limit = lim;
-			return m->accepting;
+			return m->accepting && !m->cut;
 		}
 		if (e->verdict != UMB_MREQ_ALLOWED)
 			break;
@@ -404,22 +426,29 @@ umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
 	}
 	if (m->stop_at != UINT64_MAX && lim >= m->stop_at) {
 		*limit = m->stop_at;
-		return m->accepting;
+		return m->accepting && !m->cut;
 	}
 	*limit = lim;
 	return 0;
+}
+
+/* May requests after this connection's end go on a later one? */
+static int
+mirror_carries(const struct umb_http_mirror *m)
+{
+	return m->stop_reason != UMB_MREASON_share_lowered &&
+		m->stop_reason != UMB_MREASON_rolled_back &&
+		m->stop_why != UMB_OUTCOME_gap;
 }
 
 void
 umb_http_mirror_suppress(struct umb_http_conn *c)
 {
 	struct umb_http_mirror *m = c->mirror;
-	enum umb_outcome why;
-	unsigned int keep = 0;
+	unsigned int keep = 0, w;
 
-	if (m == NULL || !m->accepting)
+	if (m == NULL || !m->accepting || m->cut)
 		return;
-	why = m->stop_why ? (enum umb_outcome)m->stop_why : UMB_OUTCOME_suppressed;
 	/* Keep the requests before the first one that must not go out. */
 	while (keep < m->count) {
 		const struct umb_http_mreq *e = mq_at(m, keep);
@@ -430,47 +459,136 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 	}
 	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
 			mq_at(m, keep)->start < m->stop_at) {
-		why = UMB_OUTCOME_suppressed;
+		/* This connection ends before the denied request, which is
+		 * suppressed; what follows it may go on the next one. */
+		struct umb_http_mreq *e = mq_at(m, keep);
+
 		CTR_INC(c, mirror_denied);
+		m->stop_at = e->start;
+		if (e->x != NULL) {
+			x_worsen(e->x, UMB_OUTCOME_suppressed);
+			*x_hold(e->x) &= ~HOLD_SHADOW;
+			http_x_release(c, e->x);
+		}
+		for (unsigned int i = keep; i + 1 < m->count; i++)
+			*mq_at(m, i) = *mq_at(m, i + 1);
+		m->count--;
+		if (c->side[UMB_HTTP_CLIENT].mirror != MSG_MIRROR_NONE &&
+				m->count == keep &&
+				c->side[UMB_HTTP_CLIENT].mirror != MSG_MIRROR_SKIP)
+			c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
 	}
-	/*
-	 * The denied request is suppressed; the others were not sent because
-	 * this shadow connection ends before them: not_mirrored (they would
-	 * go on the next connection), or what stopped the mirror.
-	 */
-	for (unsigned int i = keep; i < m->count; i++) {
-		const struct umb_http_mreq *e = mq_at(m, i);
+	if (m->answered > keep)
+		m->answered = (uint8_t)keep;
+	m->cut = 1;
+	if (mirror_carries(m))
+		return;
+	/* Stopped for good: nothing after the end goes anywhere. */
+	for (w = keep; w < m->count; w++) {
+		const struct umb_http_mreq *e = mq_at(m, w);
 		struct umb_exchange *x = e->x;
 
 		if (x == NULL)
 			continue;
 		if (e->verdict == UMB_MREQ_DENIED)
 			x_worsen(x, UMB_OUTCOME_suppressed);
-		else if (m->stop_why != 0 && e->start >= m->stop_at)
+		else
 			x_not_mirrored(x, (enum umb_outcome)m->stop_why,
 					m->stop_reason);
-		else
-			x_not_mirrored(x, UMB_OUTCOME_not_mirrored,
-					UMB_MREASON_reopening);
 		*x_hold(x) &= ~HOLD_SHADOW;
 		http_x_release(c, x);
 	}
 	m->count = (uint8_t)keep;
-	if (m->answered > m->count)
-		m->answered = m->count;
 	if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
 			c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
 		c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
 	m->accepting = 0;
-	/* Requests that start before the next shadow connection opens. */
-	if (m->stop_reason == UMB_MREASON_share_lowered) {
-		c->mirror_ended = UMB_OUTCOME_not_mirrored;
-		c->mirror_reason = UMB_MREASON_share_lowered;
-	} else {
-		c->mirror_ended = UMB_OUTCOME_not_mirrored;
-		c->mirror_reason = UMB_MREASON_reopening;
+	c->mirror_ended = UMB_OUTCOME_not_mirrored;
+	c->mirror_reason = m->stop_reason;
+}
+
+unsigned int
+umb_http_mirror_switch(struct umb_http_conn *c, enum umb_outcome why,
+		enum umb_mirror_reason reason, uint64_t ts_us)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return 0;
+	c->now_us = ts_us;
+	while (m->count > 0 && mq_at(m, 0)->start < m->stop_at)
+		mirror_pop(c, why, (uint8_t)reason);
+	m->answered = 0;
+	m->cur = NULL;
+	m->hflags = 0;
+	m->in_body = 0;
+	m->gap_in_msg = 0;
+	m->stop_at = UINT64_MAX;
+	m->stop_why = 0;
+	m->stop_reason = 0;
+	m->cut = 0;
+	m->done_end = m->count > 0 ? mq_at(m, 0)->start : m->fed;
+	c->mirror_failed = 0;
+	shadow_parser_reset(c);
+	XXH64_reset(&m->hash, 0);
+	return m->count;
+}
+
+int
+umb_http_mirror_next(struct umb_http_conn *c, uint64_t held_from,
+		uint64_t *start)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL || !m->accepting || m->cut)
+		return -1;
+	while (m->count > 0) {
+		const struct umb_http_mreq *e = mq_at(m, 0);
+
+		if (e->verdict == UMB_MREQ_DENIED) {
+			CTR_INC(c, mirror_denied);
+			mirror_pop(c, UMB_OUTCOME_suppressed, 0);
+		} else if (e->start < held_from) {
+			mirror_pop(c, UMB_OUTCOME_not_mirrored,
+					UMB_MREASON_reopening);
+		} else {
+			break;
+		}
+		m->done_end = m->count > 0 ? mq_at(m, 0)->start : m->fed;
 	}
-	RTE_SET_USED(why);
+	if (m->count == 0) {
+		if (c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_ENTRY ||
+				c->side[UMB_HTTP_CLIENT].mirror == MSG_MIRROR_END)
+			c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
+		return -1;
+	}
+	*start = mq_at(m, 0)->start;
+	return mq_at(m, 0)->verdict;
+}
+
+unsigned int
+umb_http_mirror_carried(const struct umb_http_conn *c, uint64_t *start)
+{
+	const struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL || !m->cut || !m->accepting)
+		return 0;
+	for (unsigned int i = 0; i < m->count; i++) {
+		if (mq_at_c(m, i)->start >= m->stop_at) {
+			*start = mq_at_c(m, i)->start;
+			return m->count - i;
+		}
+	}
+	return 0;
+}
+
+void
+umb_http_mirror_stop_at(struct umb_http_conn *c, uint64_t off,
+		enum umb_outcome why, enum umb_mirror_reason reason)
+{
+	if (c->mirror == NULL || !c->mirror->accepting || c->mirror->cut)
+		return;
+	mirror_stop(c, off, why, (uint8_t)reason);
 }
 
 int

@@ -108,11 +108,12 @@ enum umb_outcome {
 	X(none, "") \
 	X(before_boundary, "it was in progress when mirroring of its flow (re)started: mirroring starts at a request boundary") \
 	X(reopening, "it began while the flow's previous shadow connection was closing") \
-	X(share_lowered, "the share was lowered: its flow is no longer picked") \
+	X(share_lowered, "the share was lowered (or the launch paused or promoted): its flow is no longer picked") \
 	X(session_cap, "no shadow connection was free (max_sessions, SNAT ports)") \
 	X(rate, "new shadow connections per second over new_sessions_per_sec") \
 	X(queue, "more than shadow_queue_max requests waited for the shadow") \
-	X(held_bytes, "held bytes over held_bytes_per_session")
+	X(held_bytes, "held bytes over held_bytes_per_session") \
+	X(rolled_back, "the launch was rolled back: mirroring stopped at once")
 
 #define UMB_MIRROR_REASON_ENUM_(n, d) UMB_MREASON_##n,
 enum umb_mirror_reason {
@@ -342,7 +343,8 @@ struct umb_http_mirror {
 	uint8_t in_body;                /**< the shadow answer is in its body */
 	uint8_t gap_in_msg;             /**< the shadow answer lost bytes */
 	uint8_t hflags;                 /**< private: interim / carry state */
-	uint8_t accepting;              /**< new requests are tracked (not after suppress) */
+	uint8_t accepting;              /**< new requests are tracked */
+	uint8_t cut;                    /**< this connection's end is decided (suppress) */
 	uint8_t stop_why;               /**< outcome of the requests from stop_at on */
 	uint8_t stop_reason;            /**< their enum umb_mirror_reason */
 	uint64_t stop_at;               /**< nothing from this offset on may be sent */
@@ -451,11 +453,50 @@ void umb_http_mirror_enable(struct umb_http_conn *c, struct umb_http_mirror *m);
 int umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit);
 
 /**
- * Everything from the first denied request on will never reach the shadow:
- * those requests end with outcome suppressed (later ones too), the earlier
- * ones still wait for their answers.
+ * The shadow connection ends where umb_http_mirror_limit() said (before a
+ * denied request, or where the mirror was stopped). The denied request
+ * there ends suppressed; the requests before it still wait for their
+ * answers on this connection. What comes after is carried to the next
+ * connection (umb_http_mirror_switch), unless the mirror was stopped for
+ * good (share lowered, rolled back): then those end not_mirrored and no
+ * new request is tracked.
  */
 void umb_http_mirror_suppress(struct umb_http_conn *c);
+
+/**
+ * The current shadow connection is gone: its requests still waiting end
+ * with @p why / @p reason; the requests carried past its end stay, and
+ * the shadow parser starts afresh for the next connection.
+ * @return the requests carried.
+ */
+unsigned int umb_http_mirror_switch(struct umb_http_conn *c,
+		enum umb_outcome why, enum umb_mirror_reason reason,
+		uint64_t ts_us);
+
+/**
+ * The first request a new shadow connection would carry: leading denied
+ * requests end suppressed, and requests that start below @p held_from
+ * (their bytes are no longer held) end not_mirrored (reopening).
+ * @param start  set to its first byte's offset
+ * @return its verdict (UMB_MREQ_*), or -1 when none is tracked.
+ */
+int umb_http_mirror_next(struct umb_http_conn *c, uint64_t held_from,
+		uint64_t *start);
+
+/**
+ * Requests carried past the current connection's end (after
+ * umb_http_mirror_suppress): how many, and where the first one starts.
+ */
+unsigned int umb_http_mirror_carried(const struct umb_http_conn *c,
+		uint64_t *start);
+
+/**
+ * Nothing from client offset @p off on may go to the shadow on this
+ * connection (@p why, @p reason for the requests there); the next
+ * umb_http_mirror_limit() says so.
+ */
+void umb_http_mirror_stop_at(struct umb_http_conn *c, uint64_t off,
+		enum umb_outcome why, enum umb_mirror_reason reason);
 
 /**
  * The oldest request tracked for the shadow.

@@ -1165,6 +1165,66 @@ write_copy(struct umb_peer_conn *k, const uint8_t *src, uint32_t len)
 	return 0;
 }
 
+struct rte_mbuf *
+umb_peer_keep(struct umb_peer_ctx *c, struct rte_mbuf *m, const void *p,
+		uint32_t len)
+{
+	const uint8_t *b = p;
+	struct rte_mbuf *head = NULL, *tail = NULL;
+
+	if (c == NULL || p == NULL || len == 0)
+		return NULL;
+	if (c->ref_pool != NULL && m != NULL && len <= UINT16_MAX &&
+			b >= rte_pktmbuf_mtod(m, const uint8_t *) &&
+			b + len <= rte_pktmbuf_mtod(m, const uint8_t *) + m->data_len) {
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(c->ref_pool);
+
+		if (mi != NULL) {
+			rte_pktmbuf_attach(mi, m);
+			mi->data_off = (uint16_t)(b - (const uint8_t *)mi->buf_addr);
+			mi->data_len = (uint16_t)len;
+			mi->pkt_len = len;
+			CTR_ADD(c, waiting_ref_bytes, len);
+			return mi;
+		}
+		CTR_INC(c, ref_pool_empty);
+	}
+	for (uint32_t left = len; left > 0;) {
+		struct rte_mbuf *x = rte_pktmbuf_alloc(c->buf_pool);
+		uint32_t n;
+
+		if (x == NULL) {
+			while (head != NULL) {
+				struct rte_mbuf *nx = head->next;
+
+				head->next = NULL;
+				rte_pktmbuf_free_seg(head);
+				head = nx;
+			}
+			CTR_INC(c, waiting_refused);
+			return NULL;
+		}
+		x->data_off = 0;
+		n = RTE_MIN(left, (uint32_t)x->buf_len);
+		pc_mbuf_put(x, b, n);
+		b += n;
+		left -= n;
+		if (head == NULL)
+			head = x;
+		else
+			tail->next = x;
+		tail = x;
+	}
+	CTR_ADD(c, waiting_copy_bytes, len);
+	return head;
+}
+
+uint32_t
+umb_peer_ctx_held_max(const struct umb_peer_ctx *c)
+{
+	return c != NULL ? c->p.held_bytes : 0;
+}
+
 uint64_t
 umb_peer_written(const struct umb_peer_conn *k)
 {

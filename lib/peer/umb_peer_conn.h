@@ -81,6 +81,9 @@ extern "C" {
 	X(buf_pool_empty, "writes refused: send buffer pool empty") \
 	X(held_copy_bytes, "client bytes held as copies in the send buffer") \
 	X(held_ref_bytes, "client bytes held as references to the received mbufs (no copy)") \
+	X(waiting_ref_bytes, "client bytes kept for a shadow connection to come, as references") \
+	X(waiting_copy_bytes, "client bytes kept for a shadow connection to come, as copies") \
+	X(waiting_refused, "client bytes not kept for a shadow connection to come: pool empty") \
 	X(ref_pool_empty, "writes copied instead of referenced: reference pool empty") \
 	X(tx_no_mac, "frames not sent: the shadow's MAC is not known") \
 	X(tx_no_mbuf, "frames not built: transmit pool empty") \
@@ -248,6 +251,21 @@ int umb_peer_write(struct umb_peer_conn *k, const void *p, uint32_t len,
  */
 int umb_peer_write_ref(struct umb_peer_conn *k, struct rte_mbuf *m,
 		const void *p, uint32_t len, uint64_t now_us);
+
+/**
+ * Keep @p len client bytes at @p p outside any connection (bytes of a
+ * request waiting for its shadow connection: the previous one is closing,
+ * or pacing holds it back): a reference to @p m when they lie in its data
+ * (an indirect mbuf of the reference pool), else copies in mbufs of the
+ * buffer pool. Returns a chain of one or more mbufs whose data are exactly
+ * those bytes (free each segment with rte_pktmbuf_free_seg, or write them
+ * with umb_peer_write_ref), or NULL when the pools are empty (counted).
+ */
+struct rte_mbuf *umb_peer_keep(struct umb_peer_ctx *c, struct rte_mbuf *m,
+		const void *p, uint32_t len);
+
+/** Bytes one connection may hold (held_bytes). */
+uint32_t umb_peer_ctx_held_max(const struct umb_peer_ctx *c);
 
 /** Offset of the next byte umb_peer_write() appends. */
 uint64_t umb_peer_written(const struct umb_peer_conn *k);

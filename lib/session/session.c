@@ -28,7 +28,7 @@ UMB_CTR_GROUP_DEFINE(mirror, UMB_MIRROR_COUNTERS, UMB_MIRROR_CTR_MAX);
 
 #define CLIENT_UNKNOWN 0xff
 #define EVICT_SAMPLES 8
-#define DIRTY_MAX 16     /* sessions touched inside one peer call */
+#define DIRTY_MAX 256    /* sessions touched inside one peer call (timers: many) */
 #define KEEP_BUCKETS 1024 /* sample values of the flows held, histogram */
 
 enum flow_state { FLOW_ACTIVE = 0, FLOW_CLOSED };
@@ -43,6 +43,10 @@ struct session {
 	TAILQ_ENTRY(session) mnext;        /**< in t->mirrored while peer is set */
 	uint64_t closed_us;
 	uint64_t base;                     /**< client offset of the shadow connection's byte 0 */
+	struct rte_mbuf *hold;             /**< client bytes kept for the shadow, not yet written */
+	struct rte_mbuf *hold_tail;
+	uint64_t hold_off;                 /**< client offset of hold's first byte */
+	uint32_t hold_len;
 	uint64_t coff;                     /**< client stream offset (bytes and gaps delivered) */
 	uint32_t client_isn;
 	uint32_t sample_ppm;               /**< the flow's sample value */
@@ -103,6 +107,8 @@ struct umb_session_table {
 	uint32_t nb_mfree;
 	struct umb_http_mirror *mstore;   /**< one per possible shadow session */
 	unsigned int nb_dirty;
+	uint32_t hold_max;                /**< bytes a session may keep (held_bytes) */
+	uint64_t close_deadline;          /**< rollback: reset what is still open then */
 };
 
 static inline struct session *
@@ -237,6 +243,8 @@ static void mirror_client_data(struct session *s, const uint8_t *p,
 static void mirror_abort(struct session *s, enum umb_outcome why,
 		int ctr, uint64_t now);
 static void mirror_push(struct session *s, uint64_t now);
+static int mirror_open(struct session *s, uint64_t now);
+static void mirror_reset_all(struct umb_session_table *t, uint64_t now);
 static void mark_dirty(struct session *s);
 
 static inline int
@@ -396,8 +404,118 @@ peer_closed(void *owner, enum umb_peer_end why, uint64_t now)
 	}
 	s->peer = NULL;
 	mirror_unlink(s);
+	/*
+	 * Closed by either side, not aborted by umbra: the requests carried
+	 * past this connection's end go on the next one, opened once this
+	 * peer call has returned (mirror_after_peer).
+	 */
+	if ((why == UMB_PEER_END_CLEAN || why == UMB_PEER_END_SHADOW_RST) &&
+			s->mst != NULL && picked(s) && s->t->close_deadline == 0) {
+		umb_http_mirror_switch(&s->http, o, UMB_MREASON_none, now);
+		mark_dirty(s);
+		return;
+	}
 	mirror_detach(s, o, o == UMB_OUTCOME_capped ? UMB_MREASON_held_bytes : 0,
 			now);
+}
+
+/* ---- client bytes kept for the shadow, not yet written (s->hold) ---- */
+
+static void
+hold_free(struct session *s)
+{
+	while (s->hold != NULL) {
+		struct rte_mbuf *h = s->hold;
+
+		s->hold = h->next;
+		h->next = NULL;
+		rte_pktmbuf_free_seg(h);
+	}
+	s->hold_tail = NULL;
+	s->hold_len = 0;
+}
+
+/* Forget the kept bytes below client offset @p off. */
+static void
+hold_trim(struct session *s, uint64_t off)
+{
+	while (s->hold != NULL && s->hold_off < off) {
+		struct rte_mbuf *h = s->hold;
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)h->data_len,
+				off - s->hold_off);
+
+		if (n == h->data_len) {
+			s->hold = h->next;
+			h->next = NULL;
+			rte_pktmbuf_free_seg(h);
+		} else {
+			h->data_off = (uint16_t)(h->data_off + n);
+			h->data_len = (uint16_t)(h->data_len - n);
+			h->pkt_len = h->data_len;
+		}
+		s->hold_off += n;
+		s->hold_len -= n;
+	}
+	if (s->hold == NULL) {
+		s->hold_tail = NULL;
+		s->hold_len = 0;
+		if (s->hold_off < off)
+			s->hold_off = off;
+	}
+}
+
+/* Keep client bytes [off, off + len): by reference to the segment in hand. */
+static int
+hold_append(struct session *s, const uint8_t *p, uint32_t len, uint64_t off)
+{
+	struct umb_session_table *t = s->t;
+	struct rte_mbuf *h, *m = NULL;
+
+	if (s->hold != NULL && off != s->hold_off + s->hold_len)
+		hold_free(s); /* not contiguous: cannot happen, be safe */
+	if (s->hold == NULL)
+		s->hold_off = off;
+	if (s->hold_len + (uint64_t)len > t->hold_max)
+		return -ENOBUFS;
+	if (t->cur_m != NULL && p >= t->cur_p && p + len <= t->cur_p + t->cur_len)
+		m = t->cur_m;
+	h = umb_peer_keep(t->peer, m, p, len);
+	if (h == NULL)
+		return -ENOBUFS;
+	if (s->hold == NULL)
+		s->hold = h;
+	else
+		s->hold_tail->next = h;
+	while (h->next != NULL)
+		h = h->next;
+	s->hold_tail = h;
+	s->hold_len += len;
+	return 0;
+}
+
+/* Write the kept bytes below client offset @p upto to the connection. */
+static int
+hold_write(struct session *s, uint64_t upto, uint64_t now)
+{
+	uint64_t w = s->base + umb_peer_written(s->peer);
+
+	hold_trim(s, w);
+	while (s->hold != NULL && s->hold_off < upto) {
+		struct rte_mbuf *h = s->hold;
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)h->data_len,
+				upto - s->hold_off);
+		int rc;
+
+		if (s->hold_off != w)
+			return -EPIPE; /* bytes missing: cannot happen */
+		rc = umb_peer_write_ref(s->peer, h,
+				rte_pktmbuf_mtod(h, const uint8_t *), n, now);
+		if (rc < 0)
+			return rc;
+		w += n;
+		hold_trim(s, w);
+	}
+	return 0;
 }
 
 /* Is the flow picked by the share now (sample value below it)? */
@@ -416,6 +534,7 @@ static void
 mirror_detach(struct session *s, enum umb_outcome why,
 		enum umb_mirror_reason reason, uint64_t now)
 {
+	hold_free(s);
 	if (s->mst == NULL)
 		return;
 	umb_http_mirror_end_why(&s->http, why, reason, now);
@@ -468,43 +587,68 @@ mirror_abort(struct session *s, enum umb_outcome why, int ctr, uint64_t now)
 	umb_peer_abort(s->peer, now); /* calls peer_closed */
 }
 
-/* Release what the allowlist and pacing allow; close when due. */
+/*
+ * Write and release what the allowlist and pacing allow; end the
+ * connection where it must end; open the next one when requests wait for
+ * it. Client bytes not written yet stay kept in s->hold, so a request
+ * that came while the previous connection was closing (or waited for
+ * pacing) still goes, on the next connection.
+ */
 static void
 mirror_push(struct session *s, uint64_t now)
 {
-	uint64_t lim;
+	uint64_t lim, from;
+	int cut;
 
-	if (s->peer == NULL || s->shut)
+	if (s->mst == NULL) {
+		hold_free(s);
 		return;
-	if (umb_http_mirror_limit(&s->http, &lim)) {
-		/* The next request must not reach the shadow: end the stream
-		 * before its first byte, after the answers still owed. */
-		umb_http_mirror_suppress(&s->http);
-		UMB_CTR_INC(s->t->ctr->mirror, UMB_MIRROR_suppressed);
-		lim = lim > s->base ? lim - s->base : 0;
+	}
+	if (s->peer == NULL && !mirror_open(s, now))
+		return;
+	if (!s->shut) {
+		cut = umb_http_mirror_limit(&s->http, &lim);
+		if (lim < s->base)
+			lim = s->base;
+		if (hold_write(s, lim, now) < 0) {
+			mirror_abort(s, UMB_OUTCOME_capped,
+					UMB_MIRROR_held_over_cap, now);
+			return;
+		}
+		/* Sequence translation: the connection's byte 0 is client
+		 * offset base. */
+		lim = RTE_MIN(lim - s->base, umb_peer_written(s->peer));
 		umb_peer_release(s->peer, lim, now);
-		umb_peer_shutdown(s->peer, lim, now);
-		s->shut = 1;
-		return;
+		if (cut) {
+			/* The next request must not go on this connection:
+			 * end the stream before its first byte, after the
+			 * answers still owed. */
+			umb_http_mirror_suppress(&s->http);
+			UMB_CTR_INC(s->t->ctr->mirror, UMB_MIRROR_suppressed);
+			umb_peer_shutdown(s->peer, lim, now);
+			s->shut = 1;
+		} else if (s->client_eof && (s->base + lim >= s->coff ||
+				umb_http_mirror_pending(&s->http) == 0)) {
+			/* The client closed: its FIN follows the last
+			 * request it sent. */
+			umb_peer_shutdown(s->peer, lim, now);
+			s->shut = 1;
+		}
 	}
-	/* Sequence translation: the connection's byte 0 is client offset base. */
-	lim = lim > s->base ? lim - s->base : 0;
-	umb_peer_release(s->peer, lim, now);
-	/* The client closed: its FIN follows the last request it sent. */
-	if (s->client_eof && (lim >= umb_peer_written(s->peer) ||
-			umb_http_mirror_pending(&s->http) == 0)) {
-		umb_peer_shutdown(s->peer, RTE_MIN(lim, umb_peer_written(s->peer)),
-				now);
-		s->shut = 1;
-	}
+	/* Keep only what a connection still needs. */
+	if (!s->shut)
+		from = s->base + umb_peer_written(s->peer);
+	else if (umb_http_mirror_carried(&s->http, &from) == 0)
+		from = UINT64_MAX;
+	hold_trim(s, from);
 }
 
 /*
  * Open the shadow connection of a flow that has none, once a request is
- * tracked whose method is allowed (or not parsed yet: its bytes must be
- * held from its first one). Its stream starts at that request's first byte
- * (s->base). A denied first request needs no connection: it is
- * suppressed, and mirroring restarts with the next request. 1 when open.
+ * tracked whose method is allowed (or not parsed yet: its bytes are kept
+ * from its first one) and whose bytes are kept. Its stream starts at that
+ * request's first byte (s->base). Denied requests before it need no
+ * connection: they are suppressed. 1 when open.
  */
 static int
 mirror_open(struct session *s, uint64_t now)
@@ -516,15 +660,17 @@ mirror_open(struct session *s, uint64_t now)
 	int srv = !s->client;
 	int v, rc;
 
-	v = umb_http_mirror_first(&s->http, &start);
-	if (v < 0)
-		return 0;
-	if (v == UMB_MREQ_DENIED) {
-		umb_http_mirror_suppress(&s->http);
-		mirror_detach(s, UMB_OUTCOME_not_mirrored, UMB_MREASON_reopening,
+	if (!picked(s) || t->close_deadline != 0) {
+		mirror_detach(s, UMB_OUTCOME_not_mirrored, t->close_deadline != 0 ?
+				UMB_MREASON_rolled_back : UMB_MREASON_share_lowered,
 				now);
 		return 0;
 	}
+	v = umb_http_mirror_next(&s->http, s->hold != NULL ? s->hold_off :
+			UINT64_MAX, &start);
+	hold_trim(s, v < 0 ? UINT64_MAX : start);
+	if (v < 0)
+		return 0;
 	if (s->syn_seen) {
 		o = s->syn;
 	} else {
@@ -559,26 +705,61 @@ static void
 mirror_client_data(struct session *s, const uint8_t *p, uint32_t len,
 		uint64_t off, uint64_t now)
 {
-	struct umb_session_table *t = s->t;
-	uint32_t skip;
-	int rc;
+	uint64_t start, lim;
 
-	if (s->peer == NULL && !mirror_open(s, now))
-		return;
-	if (s->shut || off + len <= s->base)
-		goto push;
-	/* Only bytes from the connection's first request on. */
-	skip = s->base > off ? (uint32_t)(s->base - off) : 0;
-	p += skip;
-	len -= skip;
-	/* Straight from the segment in hand: hold it, do not copy. */
-	if (t->cur_m != NULL && p >= t->cur_p && p + len <= t->cur_p + t->cur_len)
-		rc = umb_peer_write_ref(s->peer, t->cur_m, p, len, now);
-	else
-		rc = umb_peer_write(s->peer, p, len, now);
-	if (rc < 0) {
-		s->abort_why = UMB_OUTCOME_capped;
-		mirror_abort(s, UMB_OUTCOME_capped, UMB_MIRROR_held_over_cap, now);
+	if (s->hold == NULL) {
+		/* Nothing before the first request a connection may carry. */
+		if (s->peer != NULL && !s->shut)
+			start = s->base + umb_peer_written(s->peer);
+		else if (s->peer != NULL)
+			start = umb_http_mirror_carried(&s->http, &start) > 0 ?
+				start : UINT64_MAX;
+		else if (umb_http_mirror_first(&s->http, &start) < 0)
+			start = UINT64_MAX;
+		if (start >= off + len)
+			goto push;
+		if (start > off) {
+			p += start - off;
+			len -= (uint32_t)(start - off);
+			off = start;
+		}
+		/* Straight from the segment in hand to the open connection:
+		 * no copy, nothing kept here (the common case). */
+		if (s->peer != NULL && !s->shut &&
+				off == s->base + umb_peer_written(s->peer)) {
+			struct umb_session_table *t = s->t;
+			uint32_t n;
+			int rc;
+
+			(void)umb_http_mirror_limit(&s->http, &lim);
+			n = lim > off ? (uint32_t)RTE_MIN((uint64_t)len, lim - off) : 0;
+			if (n > 0) {
+				if (t->cur_m != NULL && p >= t->cur_p &&
+						p + n <= t->cur_p + t->cur_len)
+					rc = umb_peer_write_ref(s->peer, t->cur_m,
+							p, n, now);
+				else
+					rc = umb_peer_write(s->peer, p, n, now);
+				if (rc < 0) {
+					mirror_abort(s, UMB_OUTCOME_capped,
+						UMB_MIRROR_held_over_cap, now);
+					return;
+				}
+				p += n;
+				off += n;
+				len -= n;
+			}
+		}
+	}
+	if (len > 0 && hold_append(s, p, len, off) < 0) {
+		UMB_CTR_INC(s->t->ctr->mirror, UMB_MIRROR_held_over_cap);
+		if (s->peer != NULL) {
+			mirror_abort(s, UMB_OUTCOME_capped,
+					UMB_MIRROR_held_over_cap, now);
+		} else {
+			mirror_detach(s, UMB_OUTCOME_capped,
+					UMB_MREASON_held_bytes, now);
+		}
 		return;
 	}
 push:
@@ -593,21 +774,31 @@ mirror_after_peer(struct umb_session_table *t, uint64_t now)
 		struct session *s = t->dirty[i];
 
 		s->dirty = 0;
-		if (s->peer == NULL)
+		if (s->peer == NULL) {
+			/* The connection closed: the next one, if requests
+			 * wait for it. */
+			if (s->mst != NULL)
+				mirror_push(s, now);
 			continue;
+		}
 		if (umb_http_mirror_failed(&s->http)) {
 			mirror_abort(s, UMB_OUTCOME_shadow_error,
 					UMB_MIRROR_shadow_errors, now);
 			continue;
 		}
 		if (s->shadow_eof && !s->shut) {
-			/* The shadow closed: what still waits is not answered
-			 * on this connection; close our side too. */
+			/* The shadow closed: what it was sent and did not
+			 * answer ends with this connection; requests not
+			 * written yet go on the next one. */
+			uint64_t w = umb_peer_written(s->peer);
+
 			UMB_CTR_INC(t->ctr->mirror, UMB_MIRROR_shadow_closed);
-			umb_http_mirror_end(&s->http, UMB_OUTCOME_shadow_reset, now);
-			umb_http_mirror_refuse(&s->http, UMB_OUTCOME_not_mirrored,
+			umb_http_mirror_stop_at(&s->http, s->base + w,
+					UMB_OUTCOME_not_mirrored,
 					UMB_MREASON_reopening);
-			umb_peer_shutdown(s->peer, umb_peer_acked(s->peer), now);
+			umb_http_mirror_suppress(&s->http);
+			umb_peer_shutdown(s->peer, RTE_MIN(w,
+					umb_peer_acked(s->peer)), now);
 			s->shut = 1;
 			continue;
 		}
@@ -652,6 +843,8 @@ session_finish(struct umb_session_table *t, struct umb_flow *f,
 		mirror_push(s, t->now_us);
 	else if (s->mst != NULL)
 		mirror_detach(s, UMB_OUTCOME_incomplete, 0, t->now_us);
+	if (s->peer == NULL && s->mst == NULL)
+		hold_free(s);
 	if (s->state != FLOW_CLOSED) {
 		s->state = FLOW_CLOSED;
 		s->closed_us = t->now_us;
@@ -696,6 +889,9 @@ session_create(struct umb_session_table *t, const struct umb_flow_key *k,
 	umb_tcp_stream_init(&s->stream[0], 0);
 	umb_tcp_stream_init(&s->stream[1], 1);
 	s->sample_ppm = sample_ppm;
+	s->hold = s->hold_tail = NULL;
+	s->hold_len = 0;
+	s->hold_off = 0;
 	/* Picked up mid-stream or not, a flow is sampled by the share now:
 	 * mirroring starts at a request boundary either way. */
 	RTE_SET_USED(start);
@@ -888,6 +1084,56 @@ mirror_expire(struct umb_session_table *t, uint64_t now, unsigned int max_visit)
 	t->mcursor = s;
 }
 
+/* Rollback, past its grace: reset every shadow connection still open. */
+static void
+mirror_reset_all(struct umb_session_table *t, uint64_t now)
+{
+	struct session *s;
+
+	while ((s = TAILQ_FIRST(&t->mirrored)) != NULL)
+		mirror_abort(s, UMB_OUTCOME_shadow_timeout,
+				UMB_MIRROR_rollback_resets, now);
+	t->close_deadline = 0;
+}
+
+unsigned int
+umb_session_mirror_close_all(struct umb_session_table *t, uint64_t now_us,
+		uint64_t grace_us)
+{
+	struct session *s;
+	unsigned int n = 0;
+
+	if (t == NULL || t->peer == NULL)
+		return 0;
+	if (now_us > t->now_us)
+		t->now_us = now_us;
+	now_us = t->now_us;
+	TAILQ_FOREACH(s, &t->mirrored, mnext) {
+		uint64_t w;
+
+		if (s->peer == NULL)
+			continue;
+		/* What the shadow was sent is answered or ends with the
+		 * connection; nothing else goes. */
+		w = umb_peer_written(s->peer);
+		umb_http_mirror_stop_at(&s->http, s->base + w,
+				UMB_OUTCOME_not_mirrored, UMB_MREASON_rolled_back);
+		umb_http_mirror_suppress(&s->http);
+		hold_free(s);
+		if (!s->shut) {
+			umb_peer_release(s->peer, w, now_us);
+			umb_peer_shutdown(s->peer, w, now_us);
+			s->shut = 1;
+		}
+		n++;
+	}
+	UMB_CTR_ADD(t->ctr->mirror, UMB_MIRROR_rollback_closes, n);
+	t->close_deadline = now_us + RTE_MAX(grace_us, (uint64_t)1);
+	if (TAILQ_EMPTY(&t->mirrored))
+		t->close_deadline = 0;
+	return n;
+}
+
 void
 umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 		unsigned int max_visit)
@@ -897,6 +1143,8 @@ umb_session_expire(struct umb_session_table *t, uint64_t now_us,
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	if (t->peer != NULL) {
+		if (t->close_deadline != 0 && now_us >= t->close_deadline)
+			mirror_reset_all(t, now_us);
 		umb_peer_timers(t->peer, now_us, max_visit);
 		mirror_after_peer(t, now_us);
 		mirror_expire(t, now_us, max_visit);
@@ -1042,6 +1290,7 @@ umb_session_create(const struct umb_session_params *p,
 		t->peer = umb_peer_ctx_create(&pp);
 		if (t->peer == NULL)
 			goto fail;
+		t->hold_max = umb_peer_ctx_held_max(t->peer);
 		/* The HTTP side of each possible shadow session. */
 		t->mstore = rte_zmalloc_socket("umb_mirror",
 				(size_t)pp.max_conns * sizeof(*t->mstore),

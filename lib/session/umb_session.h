@@ -45,6 +45,8 @@ extern "C" {
 	X(no_syn, "shadow connections opened with umbra's default options: the client's SYN was not seen") \
 	X(capped, "shadow connections refused by a cap (sessions, SNAT ports, rate)") \
 	X(held_over_cap, "shadow connections ended: held bytes over the cap (capped)") \
+	X(rollback_closes, "shadow connections shut by a rollback (FIN)") \
+	X(rollback_resets, "shadow connections reset by a rollback: not closed within its grace") \
 	X(suppressed, "shadow connections closed at a request boundary (not on the allowlist, the shadow announced close, queue cap, share lowered)") \
 	X(client_gap, "shadow connections reset: the capture lost client bytes") \
 	X(client_rst, "shadow connections reset because production was reset") \
@@ -167,6 +169,18 @@ void umb_session_flush(struct umb_session_table *t, uint64_t now_us);
  * request, a flow no longer picked stops after its requests in flight.
  */
 void umb_session_set_share(struct umb_session_table *t, uint32_t share_ppm);
+
+/**
+ * Stop mirroring now (launch rolled back): every shadow connection of this
+ * table is shut at once (a FIN after what the shadow already received;
+ * requests still waiting for the shadow end not_mirrored, reason
+ * rolled_back), and a connection the shadow has not closed within
+ * @p grace_us (at most 1 s is what a rollback promises) is reset by
+ * umb_session_expire(). The caller lowers the share to 0 first (or at the
+ * same time), so nothing opens again. Returns the connections shut.
+ */
+unsigned int umb_session_mirror_close_all(struct umb_session_table *t,
+		uint64_t now_us, uint64_t grace_us);
 
 /**
  * Sample value (umb_flow_sample_ppm, with this table's seed) at and above

@@ -217,7 +217,7 @@ allowlist_suppresses(void **state)
 {
 	struct umb_http_conn *c = fresh();
 	int sup;
-	uint64_t a = strlen(GET_A);
+	uint64_t a = strlen(GET_A), b = 0, b2 = 0;
 
 	(void)state;
 	feed(c, CLI, GET_A, 100);
@@ -229,28 +229,88 @@ allowlist_suppresses(void **state)
 	assert_int_equal(limit_of(c, &sup), a);
 	assert_int_equal(sup, 1);
 	umb_http_mirror_suppress(c);
-	assert_int_equal(T.nx, 2);
+	/* the POST is suppressed; the GET after it waits for the next connection */
+	assert_int_equal(T.nx, 1);
 	assert_string_equal(T.x[0]->method, "POST");
 	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_suppressed);
-	assert_string_equal(T.x[1]->uri, "/b");
-	assert_int_equal(T.x[1]->outcome, UMB_OUTCOME_not_mirrored);
-	assert_int_equal(T.x[1]->mirror_reason, UMB_MREASON_reopening);
+	assert_int_equal(umb_http_mirror_carried(c, &b), 1);
+	assert_int_equal(b, a + strlen(POST_C));
+	/* the connection's end is decided: limit says nothing new */
+	assert_int_equal(limit_of(c, &sup), a);
+	assert_int_equal(sup, 0);
 	/* the GET before still gets its answer */
 	umb_http_mirror_sent(c, a, 115);
 	feed(c, SHD, OK2, 125);
-	assert_int_equal(T.nx, 3);
-	assert_string_equal(T.x[2]->uri, "/a");
-	assert_int_equal(T.x[2]->outcome, UMB_OUTCOME_complete);
-	/* until the next connection, later requests are not mirrored */
+	assert_int_equal(T.nx, 2);
+	assert_string_equal(T.x[1]->uri, "/a");
+	assert_int_equal(T.x[1]->outcome, UMB_OUTCOME_complete);
+	/* requests that start while the connection closes are tracked too */
 	feed(c, CLI, GET_A, 200);
 	feed(c, SRV, OK2, 210);
-	assert_int_equal(T.nx, 4);
-	assert_int_equal(T.x[3]->outcome, UMB_OUTCOME_not_mirrored);
-	assert_int_equal(T.x[3]->mirror_reason, UMB_MREASON_reopening);
+	assert_int_equal(T.nx, 2);
+	assert_int_equal(umb_http_mirror_carried(c, &b2), 2);
+	assert_int_equal(b2, b);
+	/* the old connection closed: the carried requests go on the next one */
+	assert_int_equal(umb_http_mirror_switch(c, UMB_OUTCOME_shadow_reset,
+			UMB_MREASON_none, 220), 2);
+	assert_int_equal(umb_http_mirror_next(c, b, &b2), UMB_MREQ_ALLOWED);
+	assert_int_equal(b2, b);
+	assert_int_equal(limit_of(c, &sup), b + strlen(GET_B));
+	assert_int_equal(sup, 0);
+	umb_http_mirror_sent(c, b + strlen(GET_B), 230);
+	feed(c, SHD, OK2, 240);
+	assert_int_equal(T.nx, 3);
+	assert_string_equal(T.x[2]->uri, "/b");
+	assert_int_equal(T.x[2]->outcome, UMB_OUTCOME_complete);
+	assert_true(T.x[2]->flags & UMB_X_SHADOW_SENT);
 	assert_int_equal(T.ctr[UMB_HTTP_mirror_denied], 1);
 	umb_http_conn_end(c, 300);
 	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
 	assert_int_equal(T.nx, 4);
+	teardown_all();
+}
+
+/* Carried requests whose bytes are gone, and denied ones first, are dropped. */
+static void
+next_drops_denied_and_unheld(void **state)
+{
+	struct umb_http_conn *c = fresh();
+	int sup;
+	uint64_t a = strlen(GET_A), p = strlen(POST_C), s;
+
+	(void)state;
+	feed(c, CLI, GET_A, 100);
+	feed(c, SRV, OK2, 100);
+	feed(c, CLI, POST_C, 101);
+	feed(c, SRV, OK2, 101);
+	feed(c, CLI, POST_C, 102);
+	feed(c, SRV, OK2, 102);
+	feed(c, CLI, GET_B, 103);
+	feed(c, SRV, OK2, 103);
+	feed(c, CLI, GET_A, 104);
+	feed(c, SRV, OK2, 104);
+	assert_int_equal(limit_of(c, &sup), a);
+	assert_int_equal(sup, 1);
+	umb_http_mirror_suppress(c);
+	assert_int_equal(umb_http_mirror_carried(c, &s), 3);
+	assert_int_equal(s, a + p);
+	assert_int_equal(umb_http_mirror_switch(c, UMB_OUTCOME_shadow_reset,
+			UMB_MREASON_none, 110), 3);
+	/* /a, never answered, ended with the old connection */
+	assert_int_equal(T.nx, 2);
+	assert_int_equal(T.x[1]->outcome, UMB_OUTCOME_shadow_reset);
+	/* the second POST: suppressed; /b: its bytes are no longer held */
+	assert_int_equal(umb_http_mirror_next(c, a + 2 * p + 1, &s),
+			UMB_MREQ_ALLOWED);
+	assert_int_equal(s, a + 2 * p + strlen(GET_B));
+	assert_int_equal(T.nx, 4);
+	assert_int_equal(T.x[2]->outcome, UMB_OUTCOME_suppressed);
+	assert_string_equal(T.x[3]->uri, "/b");
+	assert_int_equal(T.x[3]->outcome, UMB_OUTCOME_not_mirrored);
+	assert_int_equal(T.x[3]->mirror_reason, UMB_MREASON_reopening);
+	umb_http_conn_end(c, 300);
+	umb_http_mirror_end(c, UMB_OUTCOME_complete, 300);
+	assert_int_equal(T.nx, 5);
 	teardown_all();
 }
 
@@ -562,6 +622,7 @@ main(void)
 		cmocka_unit_test(method_unknown_holds),
 		cmocka_unit_test(pacing_waits_for_answer),
 		cmocka_unit_test(allowlist_suppresses),
+		cmocka_unit_test(next_drops_denied_and_unheld),
 		cmocka_unit_test(garbage_never_released),
 		cmocka_unit_test(shadow_head_interim_and_diff),
 		cmocka_unit_test(shadow_garbage_fails),

@@ -511,6 +511,135 @@ share_lowered_then_raised_at_boundaries(void **state)
 	fixture_free(fx);
 }
 
+/* Requests that come while the previous shadow connection is closing are
+ * kept and go on the next one: after a denied request, a later denied one
+ * and an allowed one after it, with the shadow slow to answer. */
+static void
+requests_during_a_close_go_on_the_next_connection(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	exchange(fx, POST("/2"));   /* the connection ends before it */
+	exchange(fx, GET("/3"));    /* while it closes: kept */
+	exchange(fx, POST("/4"));
+	exchange(fx, GET("/5"));
+	assert_int_equal(fx->nb_sc, 1);
+	assert_true(fx->sc[0].fin_in);
+	fx->hold_answers = 0;
+	shadow_answer(fx, &fx->sc[0]);
+	shadow_run(fx);
+	/* one connection per run of allowed requests, one after the other */
+	assert_int_equal(fx->nb_sc, 3);
+	assert_int_equal(fx->sc[1].rx_len, strlen(GET("/3")));
+	assert_memory_equal(fx->sc[1].rx, GET("/3"), fx->sc[1].rx_len);
+	assert_int_equal(fx->sc[2].rx_len, strlen(GET("/5")));
+	assert_memory_equal(fx->sc[2].rx, GET("/5"), fx->sc[2].rx_len);
+	for (unsigned int i = 0; i < fx->nb_sc; i++) {
+		assert_false(contains(&fx->sc[i], "POST"));
+		assert_false(fx->sc[i].rst);
+	}
+	assert_true(fx->sc[0].fin_out && fx->sc[1].fin_in && fx->sc[1].fin_out);
+	close_production(fx);
+	assert_int_equal(fx->nb_rec, 5);
+	assert_mirrored(fx, "/1");
+	assert_mirrored(fx, "/3");
+	assert_mirrored(fx, "/5");
+	assert_int_equal(rec_of(fx, "/2")->outcome, UMB_OUTCOME_suppressed);
+	assert_int_equal(rec_of(fx, "/4")->outcome, UMB_OUTCOME_suppressed);
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_requests_mirrored], 3);
+	fixture_free(fx);
+}
+
+/* The shadow announces its close (keepalive limit) while the client's next
+ * request waits (pacing): that request goes on a new connection. */
+static void
+shadow_close_with_a_request_waiting(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	fx->close_after = 1;
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	exchange(fx, GET("/2"));   /* waits for /1's answer: kept */
+	assert_int_equal(fx->nb_sc, 1);
+	assert_false(contains(&fx->sc[0], "/2"));
+	fx->hold_answers = 0;
+	shadow_answer(fx, &fx->sc[0]);
+	shadow_run(fx);
+	assert_int_equal(fx->nb_sc, 2);
+	assert_false(contains(&fx->sc[0], "/2"));
+	assert_memory_equal(fx->sc[1].rx, GET("/2"), fx->sc[1].rx_len);
+	close_production(fx);
+	assert_int_equal(fx->nb_rec, 2);
+	assert_mirrored(fx, "/1");
+	assert_mirrored(fx, "/2");
+	fixture_free(fx);
+}
+
+/* Rollback: every shadow connection is shut at once (FIN); one the shadow
+ * does not close within the grace is reset; nothing opens again. */
+static void
+rollback_closes_every_connection(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	assert_int_equal(fx->nb_sc, 1);
+	umb_session_set_share(fx->t, 0);
+	assert_int_equal(umb_session_mirror_close_all(fx->t, fx->now, 500000), 1);
+	shadow_run(fx);
+	assert_true(fx->sc[0].fin_in);
+	assert_false(fx->sc[0].rst);
+	/* the shadow never answers: reset once the grace is over */
+	fx->now += 600000;
+	umb_session_expire(fx->t, fx->now, 64);
+	shadow_run(fx);
+	assert_true(fx->sc[0].rst);
+	assert_int_equal(umb_session_mirrored(fx->t), 0);
+	fx->hold_answers = 0;
+	exchange(fx, GET("/2"));
+	assert_int_equal(fx->nb_sc, 1);
+	close_production(fx);
+	assert_int_equal(rec_of(fx, "/1")->outcome, UMB_OUTCOME_shadow_timeout);
+	assert_int_equal(rec_of(fx, "/2")->outcome, UMB_OUTCOME_not_mirrored);
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_rollback_closes], 1);
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_rollback_resets], 1);
+	fixture_free(fx);
+}
+
+/* Rollback with a shadow that answers: a clean close, no reset. */
+static void
+rollback_clean_close(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	exchange(fx, GET("/1"));
+	umb_session_set_share(fx->t, 0);
+	assert_int_equal(umb_session_mirror_close_all(fx->t, fx->now, 500000), 1);
+	shadow_run(fx);
+	assert_true(fx->sc[0].fin_in && fx->sc[0].fin_out);
+	fx->now += 600000;
+	umb_session_expire(fx->t, fx->now, 64);
+	shadow_run(fx);
+	assert_false(fx->sc[0].rst);
+	assert_int_equal(umb_session_mirrored(fx->t), 0);
+	close_production(fx);
+	assert_mirrored(fx, "/1");
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_rollback_resets], 0);
+	fixture_free(fx);
+}
+
 static int
 suite_setup(void **state)
 {
@@ -538,6 +667,10 @@ main(void)
 		cmocka_unit_test(picked_up_mid_stream_from_a_boundary),
 		cmocka_unit_test(capped_then_resume_on_a_fresh_connection),
 		cmocka_unit_test(share_lowered_then_raised_at_boundaries),
+		cmocka_unit_test(requests_during_a_close_go_on_the_next_connection),
+		cmocka_unit_test(shadow_close_with_a_request_waiting),
+		cmocka_unit_test(rollback_closes_every_connection),
+		cmocka_unit_test(rollback_clean_close),
 	};
 
 	return cmocka_run_group_tests_name("session_mirror", tests, suite_setup,
