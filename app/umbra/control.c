@@ -4,12 +4,17 @@
  * `/umbra/stats` every counter by group (one snapshot, snapshot.c);
  * `/umbra/routes` lists the comparator's routes and `/umbra/route,ID` (or
  * `/umbra/route,NAME`) shows one: outcomes, differing fields, status pairs,
- * latency quantiles. Route reads merge the comparators' tables into a
+ * latency quantiles; `/umbra/launch` shows the launch (launch.c) and
+ * `/umbra/launch,VERB[ PCT][ who=WHO]` changes it (embedded mode).
+ * Route reads merge the comparators' tables into a
  * snapshot (umb_compare_snapshot): counters may be one update old.
  * The telemetry thread only stores the new share; each reassembly lcore
  * reads it once per poll and applies it to the flows it creates from then
  * on (flows already decided keep their decision, so raising the share
- * keeps every flow a lower share picked).
+ * keeps every flow a lower share picked). Without Redis, setting the share
+ * is the launch's verb `share` (refused once promoted or rolled back; while
+ * paused it is the share resume brings back); with Redis the launch record
+ * decides and a share set here lasts until the exporter's next read.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,7 +45,18 @@ cmd_share(const char *cmd, const char *params, struct rte_tel_data *d)
 				!(pct >= 0.0 && pct <= 100.0))
 			return -EINVAL;
 		ppm = (uint32_t)(pct * (UMB_CONFIG_SHARE_ONE / 100) + 0.5);
-		__atomic_store_n(&app->share_ppm, ppm, __ATOMIC_RELEASE);
+		switch (umb_launch_do(app, UMB_LAUNCH_SHARE, 1, ppm, "telemetry",
+				NULL, 0)) {
+		case UMB_LAUNCH_CHANGED:
+		case UMB_LAUNCH_UNCHANGED:
+			break;
+		case UMB_LAUNCH_REFUSED:
+			/* Redis decides: an override until its next read. */
+			__atomic_store_n(&app->share_ppm, ppm, __ATOMIC_RELEASE);
+			break;
+		default:
+			return -EPERM;  /* promoted or rolled back */
+		}
 	}
 	ppm = __atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE);
 	rte_tel_data_start_dict(d);
@@ -225,13 +241,213 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* ---- the launch ------------------------------------------------------------- */
+
+/* Requests seen, sampled and mirrored, and every outcome, from @p t. */
+static void
+launch_counts(struct rte_tel_data *d, const struct umb_totals *t)
+{
+	struct rte_tel_data *oc = rte_tel_data_alloc();
+
+	rte_tel_data_add_dict_u64(d, "requests", t->http[UMB_HTTP_requests]);
+	rte_tel_data_add_dict_u64(d, "requests_sampled",
+			t->mirror[UMB_MIRROR_requests_sampled]);
+	rte_tel_data_add_dict_u64(d, "requests_mirrored",
+			t->mirror[UMB_MIRROR_requests_mirrored]);
+	if (oc == NULL)
+		return;
+	rte_tel_data_start_dict(oc);
+	for (unsigned int k = 0; k < UMB_OUTCOME_MAX; k++)
+		rte_tel_data_add_dict_u64(oc, umb_outcome_name(k), t->outcome[k]);
+	rte_tel_data_add_dict_container(d, "outcomes", oc, 0);
+}
+
+/* /umbra/launch: the launch, its counts (one snapshot) and its history. */
+static int
+launch_status(struct umb_app *app, struct rte_tel_data *d)
+{
+	struct umb_app_launch L;
+	struct umb_totals *final = malloc(sizeof(*final));
+	struct umb_snapshot snap;
+	struct rte_tel_data *h;
+	char buf[64];
+	uint32_t first;
+	int has_final = 0;
+
+	if (final == NULL)
+		return -ENOMEM;
+	umb_launch_get(app, &L, final, &has_final);
+	if (umb_snapshot_take(app, &snap, 0) != 0) {
+		free(final);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", app->opt.launch);
+	rte_tel_data_add_dict_string(d, "id", L.id);
+	rte_tel_data_add_dict_string(d, "mode", L.follows_redis ? "redis" : "embedded");
+	umb_appliance_id(buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "appliance", buf);
+	rte_tel_data_add_dict_string(d, "state", umb_launch_state_name(L.l.state));
+	rte_tel_data_add_dict_u64(d, "share_ppm", L.l.share_ppm);
+	rte_tel_data_add_dict_u64(d, "effective_share_ppm",
+			__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE));
+	rte_tel_data_add_dict_string(d, "rules_name", app->rules->name);
+	snprintf(buf, sizeof(buf), "%016" PRIx64, app->rules->hash);
+	rte_tel_data_add_dict_string(d, "rules_hash", buf);
+	rte_tel_data_add_dict_u64(d, "created_us", L.created_us);
+	rte_tel_data_add_dict_u64(d, "updated_us", L.updated_us);
+	rte_tel_data_add_dict_u64(d, "now_us", umb_now_us(app));
+	rte_tel_data_add_dict_u64(d, "rollbacks", L.rollbacks);
+	launch_counts(d, &snap.t);
+	umb_snapshot_release(&snap);
+	/* Oldest first, "e0" ... (telemetry arrays hold no dicts). */
+	h = rte_tel_data_alloc();
+	if (h != NULL) {
+		rte_tel_data_start_dict(h);
+		first = L.nb_hist > UMB_LAUNCH_HISTORY ? L.nb_hist - UMB_LAUNCH_HISTORY : 0;
+		for (uint32_t i = first; i < L.nb_hist; i++) {
+			const struct umb_launch_event *e = &L.hist[i % UMB_LAUNCH_HISTORY];
+			struct rte_tel_data *ev = rte_tel_data_alloc();
+
+			if (ev == NULL)
+				break;
+			rte_tel_data_start_dict(ev);
+			rte_tel_data_add_dict_u64(ev, "ts_us", e->ts_us);
+			rte_tel_data_add_dict_string(ev, "who", e->who);
+			rte_tel_data_add_dict_string(ev, "verb", umb_launch_verb_name(e->verb));
+			rte_tel_data_add_dict_string(ev, "arg", e->arg);
+			rte_tel_data_add_dict_string(ev, "from", umb_launch_state_name(e->from));
+			rte_tel_data_add_dict_string(ev, "to", umb_launch_state_name(e->to));
+			snprintf(buf, sizeof(buf), "e%u", i - first);
+			rte_tel_data_add_dict_container(h, buf, ev, 0);
+		}
+		rte_tel_data_add_dict_container(d, "history", h, 0);
+	}
+	if (has_final) {
+		struct rte_tel_data *f = rte_tel_data_alloc();
+
+		if (f != NULL) {
+			rte_tel_data_start_dict(f);
+			rte_tel_data_add_dict_u64(f, "frozen_us", L.final_us);
+			launch_counts(f, final);
+			rte_tel_data_add_dict_container(d, "final", f, 0);
+		}
+	}
+	free(final);
+	return 0;
+}
+
+static const char *const launch_results[] = {
+	[UMB_LAUNCH_CHANGED] = "changed",
+	[UMB_LAUNCH_UNCHANGED] = "unchanged",
+};
+
+static const char *
+launch_result_name(int rc)
+{
+	switch (rc) {
+	case UMB_LAUNCH_CHANGED:
+	case UMB_LAUNCH_UNCHANGED:
+		return launch_results[rc];
+	case UMB_LAUNCH_ILLEGAL:
+		return "illegal";
+	case UMB_LAUNCH_REFUSED:
+		return "refused";
+	default:
+		return "invalid";
+	}
+}
+
+/*
+ * /umbra/launch,VERB[ PCT][ who=WHO]: one verb of lib/launch. The answer
+ * is a dict whatever happened (so the reason reaches the caller): result
+ * changed, unchanged, illegal, invalid or refused, message, and the state
+ * and shares after.
+ */
+static int
+launch_verb(struct umb_app *app, const char *params, struct rte_tel_data *d)
+{
+	char p[256], why[256] = "", *tok, *save = NULL;
+	const char *who = "telemetry";
+	enum umb_launch_state from = app->launch.l.state;
+	enum umb_launch_verb verb = UMB_LAUNCH_VERB_MAX;
+	uint32_t ppm = 0;
+	int has_arg = 0, rc = UMB_LAUNCH_INVALID, n = 0;
+
+	if (strlen(params) >= sizeof(p)) {
+		snprintf(why, sizeof(why), "parameters longer than %zu bytes", sizeof(p) - 1);
+		goto answer;
+	}
+	snprintf(p, sizeof(p), "%s", params);
+	for (tok = strtok_r(p, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		if (n++ == 0) {
+			if (umb_launch_verb_parse(tok, &verb) != 0) {
+				snprintf(why, sizeof(why), "unknown verb '%.32s' (start, "
+						"pause, resume, share PCT, promote, rollback)", tok);
+				goto answer;
+			}
+		} else if (strncmp(tok, "who=", 4) == 0) {
+			if (umb_launch_check_who(tok + 4) != 0) {
+				snprintf(why, sizeof(why), "who '%.64s': 1 to %d of "
+						"[A-Za-z0-9_.@:+-]", tok + 4, UMB_LAUNCH_WHO_LEN - 1);
+				goto answer;
+			}
+			who = tok + 4;
+		} else if (!has_arg && umb_launch_verb_arg(verb) >= 0) {
+			if (umb_launch_parse_share(tok, &ppm) != 0) {
+				snprintf(why, sizeof(why), "share '%.32s': expected a "
+						"percentage from 0 to 100 (at most 4 decimals)", tok);
+				goto answer;
+			}
+			has_arg = 1;
+		} else {
+			snprintf(why, sizeof(why), "unexpected '%.32s' after %s", tok,
+					umb_launch_verb_name(verb));
+			goto answer;
+		}
+	}
+	if (verb == UMB_LAUNCH_VERB_MAX) {
+		snprintf(why, sizeof(why), "no verb");
+		goto answer;
+	}
+	pthread_mutex_lock(&app->launch.lock);
+	from = app->launch.l.state;
+	pthread_mutex_unlock(&app->launch.lock);
+	rc = umb_launch_do(app, verb, has_arg, ppm, who, why, sizeof(why));
+answer:
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", launch_result_name(rc));
+	rte_tel_data_add_dict_string(d, "message", why);
+	rte_tel_data_add_dict_string(d, "verb", umb_launch_verb_name(verb));
+	pthread_mutex_lock(&app->launch.lock);
+	rte_tel_data_add_dict_string(d, "from", umb_launch_state_name(
+			rc == UMB_LAUNCH_CHANGED ? from : app->launch.l.state));
+	rte_tel_data_add_dict_string(d, "state", umb_launch_state_name(app->launch.l.state));
+	rte_tel_data_add_dict_u64(d, "share_ppm", app->launch.l.share_ppm);
+	pthread_mutex_unlock(&app->launch.lock);
+	rte_tel_data_add_dict_u64(d, "effective_share_ppm",
+			__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE));
+	return 0;
+}
+
+static int
+cmd_launch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return launch_status(control_app, d);
+	return launch_verb(control_app, params, d);
+}
+
 int
 umb_control_init(struct umb_app *app)
 {
 	int rc;
 
 	control_app = app;
-	app->share_ppm = app->opt.share_ppm;
+	rc = umb_launch_init(app);
+	if (rc != 0)
+		return rc;
 	rc = rte_telemetry_register_cmd("/umbra/share", cmd_share,
 			"Sampling share. Parameter: new share in percent (0-100), optional");
 	if (rc == 0)
@@ -243,5 +459,12 @@ umb_control_init(struct umb_app *app)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/umbra/route", cmd_route,
 				"One route's statistics. Parameter: id (from /umbra/routes) or name");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/umbra/launch", cmd_launch,
+				"The launch: state, share, counts, history. Parameter: "
+				"VERB [PCT] [who=WHO] changes it (docs/umbractl.md)");
+	if (rc != 0)
+		fprintf(stderr, "telemetry: cannot register the /umbra/ commands: %s\n",
+				strerror(rc < 0 ? -rc : rc));
 	return rc;
 }

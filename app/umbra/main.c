@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	if (app->exp->ctr[UMB_EXPORT_write_errors] != 0)
 		rc = 1;
 	umb_fini(app);
+	umb_launch_fini(app);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -171,6 +171,11 @@ reasm_poll(void *arg)
 	flush_stage(r);
 	if (r->done)
 		return 0;
+	/*
+	 * A rollback (launch.c): read before the share, which was set to 0
+	 * before the generation moved, so the share applied below is 0 too.
+	 */
+	uint32_t rollback = __atomic_load_n(&app->rollback_gen, __ATOMIC_ACQUIRE);
 	/* A new share (telemetry) applies to flows created from now on. */
 	uint32_t share = __atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE);
 
@@ -180,6 +185,15 @@ reasm_poll(void *arg)
 		/* Before any flow is created under the new share. */
 		__atomic_store_n(&r->keep_ppm, umb_session_keep_ppm(r->sessions),
 				__ATOMIC_RELEASE);
+	}
+	if (unlikely(rollback != r->rollback_gen)) {
+		uint64_t now = app->opt.backpressure ?
+			umb_session_now(r->sessions) : umb_now_us(app);
+
+		r->rollback_gen = rollback;
+		UMB_CTR_ADD(r->ctr, UMB_REASM_rollback_closed,
+				umb_session_mirror_close_all(r->sessions, now,
+					UMB_ROLLBACK_GRACE_US));
 	}
 	if (r->sh_in != NULL)
 		n += poll_shadow(r);

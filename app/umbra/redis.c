@@ -6,8 +6,12 @@
  * acknowledged, and sends it as one pipelined MULTI ... EXEC batch:
  * counters and histogram buckets as HINCRBY increments, new mismatch
  * samples to a capped stream, the appliance's heartbeat, and a read of the
- * launch record, whose state and share it applies through app->share_ppm
- * (the same atomic /umbra/share stores).
+ * launch record, whose state and share it follows through launch.c
+ * (umb_launch_follow: the effective share in app->share_ppm, the same
+ * atomic /umbra/share stores; a close-all on rolled_back). When it sees the
+ * record turn promoted it exports at once, that batch's counter increments
+ * also added to the launch's :final hash (its final flush). It does not
+ * SUBSCRIBE: the record is re-read every REDIS_RECORD_MS.
  *
  * Bounds: hiredis 0.14 has no command timeouts, so this file owns the
  * socket in non-blocking mode and waits with its own poll() and deadlines
@@ -77,6 +81,7 @@
 	X(samples_lost, "mismatch samples in lost batches") \
 	X(record_applied, "times the launch record changed the share applied") \
 	X(record_errors, "launch records with a state or share not understood") \
+	X(final_flushes, "final flushes acknowledged (the launch promoted)") \
 	X(pending_increments, "counter increments never acknowledged at exit")
 
 #define UMB_REDIS_ENUM_(n, d) UMB_REDIS_##n,
@@ -128,6 +133,8 @@ struct exporter {
 	uint64_t backoff_ms, next_connect_ms;
 	int connected_once;
 	char state[16];         /**< the launch record's state, last read */
+	int final_flush;        /**< promoted seen: the next batch also adds to :final */
+	int rules_warned;       /**< the record's rules differ: said once */
 	/* thread */
 	pthread_t tid;
 	int started;
@@ -567,16 +574,6 @@ add_samples(struct exporter *x, int final)
 	}
 }
 
-/* The share as the launch record writes it: percent, up to 4 decimals. */
-static void
-share_str(uint32_t ppm, char *buf, size_t size)
-{
-	if (ppm % 10000 == 0)
-		snprintf(buf, size, "%u", ppm / 10000);
-	else
-		snprintf(buf, size, "%u.%04u", ppm / 10000, ppm % 10000);
-}
-
 /* The whole batch of one tick, into hiredis' output buffer. */
 static void
 build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
@@ -600,6 +597,15 @@ build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
 		incr(x, M_CTR, f, key, x->names[f], x->cur[f], x->base[f]);
 		incr(x, M_LOST, f, klost, x->names[f], x->lost[f], 0);
 	}
+	if (x->final_flush) {
+		/* Promoted: what this appliance counted until it knew goes to
+		 * the frozen totals too (umbractl copied :counters there). */
+		char kfinal[REDIS_KEY_MAX];
+
+		snprintf(kfinal, sizeof(kfinal), "%s:final", x->k_launch);
+		for (f = 0; f < x->nb_fields; f++)
+			incr(x, M_OTHER, 0, kfinal, x->names[f], x->cur[f], x->base[f]);
+	}
 	if (s->routes != NULL) {
 		const struct umb_route_table *t = s->routes;
 
@@ -616,97 +622,110 @@ build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
 
 		cmd(x, M_OTHER, 0, 0, 4, argv);
 	}
-	/* the launch record: created when absent, read back */
-	share_str(x->app->opt.share_ppm, share, sizeof(share));
-	{
-		const char *a1[] = { "HSETNX", x->k_launch, "name", x->app->opt.launch };
-		const char *a2[] = { "HSETNX", x->k_launch, "state", "active" };
-		const char *a3[] = { "HSETNX", x->k_launch, "share", share };
-		const char *a4[] = { "HSETNX", x->k_launch, "created", num };
-		const char *a5[] = { "HMGET", x->k_launch, "state", "share" };
+	if (x->final_flush) {
+		char kfa[REDIS_KEY_MAX];
+		const char *argv[] = { "HSET", kfa, x->appliance, num };
 
-		cmd(x, M_OTHER, 0, 0, 4, a1);
-		cmd(x, M_OTHER, 0, 0, 4, a2);
-		cmd(x, M_OTHER, 0, 0, 4, a3);
-		cmd(x, M_OTHER, 0, 0, 4, a4);
-		cmd(x, M_RECORD, 0, 0, 4, a5);
+		snprintf(kfa, sizeof(kfa), "%s:final:appliances", x->k_launch);
+		cmd(x, M_OTHER, 0, 0, 4, argv);
+	}
+	/* the launch record: created when absent (each field), read back */
+	umb_launch_share_str(x->app->opt.share_ppm, share, sizeof(share));
+	{
+		char us[24], hash[24];
+		const char *const fields[][2] = {
+			{ "name", x->app->opt.launch }, { "id", x->app->launch.id },
+			{ "state", "active" }, { "share", share },
+			{ "rules_name", x->app->rules->name }, { "rules_hash", hash },
+			{ "created", num }, { "created_us", us }, { "updated_us", us },
+		};
+		const char *rd[] = { "HMGET", x->k_launch, "state", "share", "id",
+			"rules_name", "rules_hash" };
+
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(us, sizeof(us), "%" PRIu64, (uint64_t)ts.tv_sec * 1000000u +
+				(uint64_t)ts.tv_nsec / 1000u);
+		snprintf(hash, sizeof(hash), "%016" PRIx64, x->app->rules->hash);
+		for (size_t i = 0; i < RTE_DIM(fields); i++) {
+			const char *argv[] = { "HSETNX", x->k_launch, fields[i][0],
+				fields[i][1] };
+
+			cmd(x, M_OTHER, 0, 0, 4, argv);
+		}
+		cmd(x, M_RECORD, 0, 0, (int)RTE_DIM(rd), rd);
 	}
 	redisAppendCommand(x->c, "EXEC");
 }
 
 /* ---- the launch record ------------------------------------------------------ */
 
-/* "12.5" -> 125000 ppm; -1 when not a percentage in [0, 100]. */
-static int64_t
-parse_share(const char *s)
+/* An element of an HMGET reply: its string, or NULL (nil, other). */
+static const char *
+elem_str(const redisReply *r, size_t i)
 {
-	uint64_t ip = 0, frac = 0;
-	unsigned int nd = 0, ni = 0;
-
-	while (*s >= '0' && *s <= '9' && ni < 4)
-		ip = ip * 10 + (uint64_t)(*s++ - '0'), ni++;
-	if (ni == 0)
-		return -1;
-	if (*s == '.') {
-		s++;
-		while (*s >= '0' && *s <= '9' && nd < 4)
-			frac = frac * 10 + (uint64_t)(*s++ - '0'), nd++;
-		if (nd == 0)
-			return -1;
-		for (unsigned int i = nd; i < 4; i++)
-			frac *= 10;
-	}
-	if (*s != '\0' || ip * 10000 + frac > UMB_CONFIG_SHARE_ONE)
-		return -1;
-	return (int64_t)(ip * 10000 + frac);
+	return i < r->elements && r->element[i]->type == REDIS_REPLY_STRING ?
+		r->element[i]->str : NULL;
 }
 
-/* Apply state and share read from the record (HMGET reply). */
+/*
+ * Follow the record (HMGET state share id rules_name rules_hash): the
+ * launch's state and share through launch.c, and on turning promoted
+ * while this appliance ran, the final flush (the next batch, at once).
+ */
 static void
 apply_record(struct exporter *x, const redisReply *r)
 {
-	const char *state, *share;
-	uint32_t want, have;
-	int64_t ppm;
+	const char *state, *share, *id, *rname, *rhash;
+	enum umb_launch_state st, was;
+	char hash[24];
+	uint32_t ppm;
+	int applied = 0;
 
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-			r->element[0]->type != REDIS_REPLY_STRING ||
-			r->element[1]->type != REDIS_REPLY_STRING) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
+			(state = elem_str(r, 0)) == NULL || (share = elem_str(r, 1)) == NULL) {
 		x->ctr[UMB_REDIS_record_errors]++;
 		set_error(x, "launch record: no state or share");
 		return;
 	}
-	state = r->element[0]->str;
-	share = r->element[1]->str;
-	ppm = parse_share(share);
-	if (ppm < 0) {
+	id = elem_str(r, 2);
+	rname = elem_str(r, 3);
+	rhash = elem_str(r, 4);
+	if (umb_launch_parse_share(share, &ppm) != 0) {
 		x->ctr[UMB_REDIS_record_errors]++;
 		set_error(x, "launch record: share '%.32s' is not a percentage in [0, 100]",
 				share);
 		return;
 	}
-	if (strcmp(state, "active") == 0) {
-		want = (uint32_t)ppm;
-	} else if (strcmp(state, "paused") == 0 || strcmp(state, "rolled_back") == 0 ||
-			strcmp(state, "promoted") == 0) {
-		want = 0;
-	} else {
+	if (umb_launch_state_parse(state, &st) != 0) {
 		x->ctr[UMB_REDIS_record_errors]++;
 		set_error(x, "launch record: state '%.32s' is not active, paused, "
 				"promoted or rolled_back", state);
 		return;
 	}
-	have = __atomic_load_n(&x->app->share_ppm, __ATOMIC_ACQUIRE);
-	if (want != have) {
-		__atomic_store_n(&x->app->share_ppm, want, __ATOMIC_RELEASE);
+	was = umb_launch_follow(x->app, st, ppm, id, &applied);
+	if (applied) {
 		x->ctr[UMB_REDIS_record_applied]++;
 		fprintf(stderr, "redis: launch %s: state %s, share %s%%: applying share "
-				"%u ppm\n", x->app->opt.launch, state, share, want);
+				"%u ppm\n", x->app->opt.launch, state, share,
+				umb_launch_effective_ppm(&(struct umb_launch){ st, ppm }));
 	} else if (strcmp(state, x->state) != 0) {
 		fprintf(stderr, "redis: launch %s: state %s, share %s%%\n",
 				x->app->opt.launch, state, share);
 	}
+	/* Promoted while this appliance followed it: its final flush. */
+	if (st == UMB_LAUNCH_PROMOTED && was != UMB_LAUNCH_PROMOTED &&
+			x->state[0] != '\0' && strcmp(x->state, "promoted") != 0)
+		x->final_flush = 1;
 	snprintf(x->state, sizeof(x->state), "%s", state);
+	snprintf(hash, sizeof(hash), "%016" PRIx64, x->app->rules->hash);
+	if (!x->rules_warned && rhash != NULL && strcmp(rhash, hash) != 0) {
+		x->rules_warned = 1;
+		fprintf(stderr, "redis: launch %s: the record's compare rules are %.64s "
+				"(%.20s), this appliance's %s (%s)\n", x->app->opt.launch,
+				rname != NULL ? rname : "?", rhash, x->app->rules->name, hash);
+	}
 }
 
 /* ---- one export --------------------------------------------------------------- */
@@ -760,9 +779,15 @@ advance(struct exporter *x, struct umb_snapshot *s)
 }
 
 static void
-exec_done(struct exporter *x, const redisReply *exec)
+exec_done(struct exporter *x, const redisReply *exec, int final_flush)
 {
 	x->ctr[UMB_REDIS_batches]++;
+	if (final_flush) {
+		x->final_flush = 0;
+		x->ctr[UMB_REDIS_final_flushes]++;
+		fprintf(stderr, "redis: launch %s: promoted; final flush written\n",
+				x->app->opt.launch);
+	}
 	x->ctr[UMB_REDIS_commands] += x->nb_meta;
 	x->ctr[UMB_REDIS_samples_exported] += x->batch_samples;
 	for (size_t i = 0; i < x->nb_meta; i++) {
@@ -792,7 +817,7 @@ export_once(struct exporter *x, int final)
 	struct batch_result b = { B_NOT_SENT, 0, NULL };
 	struct umb_snapshot snap;
 	uint64_t now = now_ms(), deadline;
-	int written = 0, rc;
+	int written = 0, rc, final_flush;
 
 	if (x->c == NULL) {
 		if (!final && now < x->next_connect_ms)
@@ -810,6 +835,7 @@ export_once(struct exporter *x, int final)
 		return -1;
 	}
 	x->batch_error[0] = '\0';
+	final_flush = x->final_flush;
 	build_batch(x, &snap, final);
 	if (x->build_failed) {
 		/* hiredis' buffer holds part of a batch: start afresh. */
@@ -820,12 +846,13 @@ export_once(struct exporter *x, int final)
 	}
 	rc = pipeline(x, x->nb_meta + 2, deadline, &written, on_batch, &b);
 	if (b.end == B_DONE) {
-		exec_done(x, b.exec);
+		exec_done(x, b.exec, final_flush);
 		freeReplyObject(b.exec);
 		advance(x, &snap);
 	} else if (rc != 0 && written) {
 		/* EXEC left whole; its answer never came: maybe applied. */
 		batch_lost(x);
+		x->final_flush &= !final_flush;   /* not resent either */
 		advance(x, &snap);
 	} else if (b.end == B_ABORTED) {
 		set_error(x, "batch refused: %s", x->batch_error[0] != '\0' ?
@@ -859,10 +886,11 @@ on_record(struct exporter *x, size_t i, redisReply *r, void *arg)
 static void
 read_record(struct exporter *x)
 {
-	const char *argv[] = { "HMGET", x->k_launch, "state", "share" };
+	const char *argv[] = { "HMGET", x->k_launch, "state", "share", "id",
+		"rules_name", "rules_hash" };
 	int written;
 
-	if (redisAppendCommandArgv(x->c, 4, argv, NULL) != REDIS_OK ||
+	if (redisAppendCommandArgv(x->c, (int)RTE_DIM(argv), argv, NULL) != REDIS_OK ||
 			pipeline(x, 1, now_ms() + REDIS_BATCH_MS, &written, on_record, NULL) != 0) {
 		disconnect(x);
 		x->next_connect_ms = now_ms();
@@ -900,6 +928,8 @@ exporter_main(void *arg)
 			export_once(x, 0);
 			next_tick = RTE_MAX(next_tick + REDIS_TICK_MS, now_ms() + 1);
 			next_record = now_ms() + REDIS_RECORD_MS;
+			if (x->final_flush)
+				next_tick = now_ms();   /* promoted: flush now */
 		} else if (x->c == NULL && now >= x->next_connect_ms) {
 			/* Back sooner than the tick: export at once. */
 			if (export_once(x, 0) == 0) {
@@ -909,6 +939,8 @@ exporter_main(void *arg)
 		} else if (x->c != NULL && now >= next_record) {
 			read_record(x);
 			next_record = next_tick + REDIS_RECORD_MS;
+			if (x->final_flush)
+				next_tick = now_ms();   /* promoted: flush now */
 		}
 		if (x->c == NULL)
 			nap(x, RTE_MIN(next_tick, RTE_MAX(x->next_connect_ms, now + 1)));
@@ -937,23 +969,6 @@ exporter_main(void *arg)
 	return NULL;
 }
 
-/* hostname:file-prefix (the runtime directory's name), else hostname:pid. */
-static void
-appliance_id(char *out, size_t size)
-{
-	char host[64] = "localhost";
-	const char *rd = rte_eal_get_runtime_dir(), *b;
-
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	b = rd != NULL ? strrchr(rd, '/') : NULL;
-	if (b != NULL && b[1] != '\0')
-		snprintf(out, size, "%s:%s", host, b + 1);
-	else
-		snprintf(out, size, "%s:%d", host, (int)getpid());
-}
-
 int
 umb_redis_start(struct umb_app *app)
 {
@@ -967,7 +982,7 @@ umb_redis_start(struct umb_app *app)
 	x->app = app;
 	x->conf = app->opt.redis;
 	umb_config_redis_str(&x->conf, x->where, sizeof(x->where));
-	appliance_id(x->appliance, sizeof(x->appliance));
+	umb_appliance_id(x->appliance, sizeof(x->appliance));
 	snprintf(x->k_launch, sizeof(x->k_launch), "umbra:v1:launch:%s", app->opt.launch);
 	x->backoff_ms = REDIS_BACKOFF_MIN_MS;
 	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {

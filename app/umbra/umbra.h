@@ -7,6 +7,7 @@
 #ifndef UMBRA_APP_H
 #define UMBRA_APP_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -18,6 +19,7 @@
 #include "umb_config.h"
 #include "umb_json.h"
 #include "umb_export.h"
+#include "umb_launch.h"
 #include "umb_packet.h"
 #include "umb_peer.h"
 #include "umb_peer_conn.h"
@@ -55,7 +57,8 @@ enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
 	X(payload_copied, "segments whose payload spanned mbuf segments (copied)") \
 	X(records_staged, "exchange records handed on (to compare)") \
 	X(records_dropped, "records dropped: staging full (live)") \
-	X(not_compared, "records sent straight to export: the ring to their comparator was full (live)")
+	X(not_compared, "records sent straight to export: the ring to their comparator was full (live)") \
+	X(rollback_closed, "shadow connections shut at once because the launch was rolled back")
 
 #define UMB_REASM_ENUM_(n, d) UMB_REASM_##n,
 enum umb_reasm_ctr { UMB_REASM_COUNTERS(UMB_REASM_ENUM_) UMB_REASM_CTR_MAX };
@@ -234,6 +237,7 @@ struct umb_reasm_ctx {
 	struct umb_session_table *sessions;
 	struct umb_session_ctrs sctr;
 	uint32_t share_ppm;           /**< share this table applies */
+	uint32_t rollback_gen;        /**< last umb_app.rollback_gen acted on */
 	/** umb_session_keep_ppm published for rx (atomic): rx drops the
 	 * segments whose sample value is at or above it and the share. */
 	uint32_t keep_ppm;
@@ -309,6 +313,31 @@ struct umb_lcore_plan {
 	void *ctx[UMB_MAX_ROLES_PER_LCORE];
 };
 
+/** Events kept in memory per launch (the last ones). */
+#define UMB_LAUNCH_HISTORY 32
+/** A rollback resets shadow connections not closed within this (us). */
+#define UMB_ROLLBACK_GRACE_US 500000
+
+/**
+ * The launch this appliance runs (app/umbra/launch.c). Embedded (no Redis)
+ * it is the launch: /umbra/launch changes it. With Redis the launch record
+ * decides and this is what the exporter last applied. Changed only with
+ * the lock held, from control threads (telemetry, exporter); the data
+ * lcores read only umb_app.share_ppm and umb_app.rollback_gen.
+ */
+struct umb_app_launch {
+	pthread_mutex_t lock;
+	struct umb_launch l;          /**< state and the launch's share */
+	char id[UMB_LAUNCH_ID_LEN];   /**< random hex at start, or the record's */
+	int follows_redis;            /**< the record decides, verbs are refused */
+	uint64_t created_us, updated_us;
+	struct umb_launch_event hist[UMB_LAUNCH_HISTORY]; /**< a ring */
+	uint32_t nb_hist;             /**< events ever recorded */
+	struct umb_totals *final;     /**< frozen at promote, else NULL */
+	uint64_t final_us;
+	uint64_t rollbacks;           /**< close-all requests sent to the lcores */
+};
+
 struct umb_app {
 	struct umb_options opt;
 	struct umb_port ports[UMB_MAX_PORTS];
@@ -325,6 +354,10 @@ struct umb_app {
 	struct rte_mempool *cpool;       /**< kept content: the compare memcap */
 	struct umb_shadow_ctx *shadow;   /**< NULL without a shadow port */
 	uint32_t share_ppm;           /**< sampling share asked for (telemetry), atomic */
+	/** Bumped (after share_ppm is 0) to make every reassembly lcore shut
+	 * its shadow connections at once: a rollback. Atomic. */
+	uint32_t rollback_gen;
+	struct umb_app_launch launch;
 	struct umb_lcore_plan plans[RTE_MAX_LCORE];
 	unsigned int nb_plans;
 	uint64_t tsc_hz;
@@ -358,6 +391,36 @@ int umb_roles_plan(struct umb_app *app);
 
 /* control.c: live control through DPDK telemetry */
 int umb_control_init(struct umb_app *app);
+
+/* launch.c: the launch lifecycle in the appliance (embedded, or following Redis) */
+/** Result of umb_launch_do() beyond enum umb_launch_result: Redis decides. */
+#define UMB_LAUNCH_REFUSED (-3)
+/** The launch at start: active at the configured share, a new id. 0 or < 0. */
+int umb_launch_init(struct umb_app *app);
+void umb_launch_fini(struct umb_app *app);
+/**
+ * Apply a verb to the embedded launch (telemetry): the state machine of
+ * lib/launch, then its effects (share, close-all, frozen statistics) and a
+ * history entry by @p who. An enum umb_launch_result, or UMB_LAUNCH_REFUSED
+ * when the launch follows Redis; @p why says why when not changed.
+ */
+int umb_launch_do(struct umb_app *app, enum umb_launch_verb verb, int has_arg,
+		uint32_t arg_ppm, const char *who, char *why, size_t why_size);
+/**
+ * Follow the launch record (the Redis exporter): its state, share and id
+ * (@p id may be NULL or ""). Applies the effective share when it differs
+ * from the one applied (*@p applied: 1), a close-all on entering
+ * rolled_back, frozen statistics on entering promoted. Returns the state
+ * before.
+ */
+enum umb_launch_state umb_launch_follow(struct umb_app *app,
+		enum umb_launch_state state, uint32_t share_ppm, const char *id,
+		int *applied);
+/** A copy of the launch (under its lock); out->final is not copied (NULL). */
+void umb_launch_get(struct umb_app *app, struct umb_app_launch *out,
+		struct umb_totals *final, int *has_final);
+/** hostname:file-prefix (the runtime directory's name), else hostname:pid. */
+void umb_appliance_id(char *out, size_t size);
 
 /* metrics.c: the Prometheus endpoint (off unless opt.metrics is enabled) */
 /** Start serving GET /metrics on its own thread; 0, or < 0 with the reason printed. */
