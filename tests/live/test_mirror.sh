@@ -194,6 +194,16 @@ def cmd_keep(host, ua, prefix, d, shadow_log, max_secs):
     ready, seq = False, 0
     while time.monotonic() - t0 < max_secs and not os.path.exists(os.path.join(d, "stop")):
         tick = time.monotonic()
+        # Between rounds, the test may pause the driver (d/pause; we
+        # answer d/paused) to change the share before phase b starts, so
+        # no "a" request is in flight across the change.
+        if os.path.exists(os.path.join(d, "pause")) and \
+                not os.path.exists(os.path.join(d, "phase_b")):
+            open(os.path.join(d, "paused"), "w").close()
+            while not os.path.exists(os.path.join(d, "phase_b")) and \
+                    time.monotonic() - t0 < max_secs:
+                time.sleep(0.02)
+            tick = time.monotonic()
         phase = "b" if os.path.exists(os.path.join(d, "phase_b")) else "a"
         for e in conns:
             if e[1] is None:
@@ -1020,6 +1030,8 @@ if start_umbra r1 "$W/conf1"; then
   for _ in $(seq 1 60); do [ -e "$W/keep/ready" ] && break; sleep 0.2; done
   "${CLIENT[@]}" "$PY" "$W/client.py" short "$P" umb-e2e/t2 t2a 2000 500 4 >"$W/t2a.json" 2>&1 ||
     echo "t2a: $(head -c 300 "$W/t2a.json")" >>"$W/client.bad"
+  touch "$W/keep/pause"
+  for _ in $(seq 1 100); do [ -e "$W/keep/paused" ] && break; sleep 0.1; done
   set50=$(tel /umbra/share,50)
   touch "$W/keep/phase_b"
   if echo "$set50" | grep -q '"share_ppm": *500000[,}]'; then
