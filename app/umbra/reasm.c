@@ -190,10 +190,9 @@ reasm_poll(void *arg)
 		uint64_t now = app->opt.backpressure ?
 			umb_session_now(r->sessions) : umb_now_us(app);
 
+		/* Counted by the session layer (mirror.rollback_closes). */
 		r->rollback_gen = rollback;
-		UMB_CTR_ADD(r->ctr, UMB_REASM_rollback_closed,
-				umb_session_mirror_close_all(r->sessions, now,
-					UMB_ROLLBACK_GRACE_US));
+		umb_session_mirror_close_all(r->sessions, now, UMB_ROLLBACK_GRACE_US);
 	}
 	if (r->sh_in != NULL)
 		n += poll_shadow(r);

@@ -714,6 +714,9 @@ apply_record(struct exporter *x, const redisReply *r)
 		fprintf(stderr, "redis: launch %s: state %s, share %s%%\n",
 				x->app->opt.launch, state, share);
 	}
+	if (st == UMB_LAUNCH_ROLLED_BACK && was != UMB_LAUNCH_ROLLED_BACK)
+		fprintf(stderr, "redis: launch %s: rolled back: every shadow connection "
+				"is shut now\n", x->app->opt.launch);
 	/* Promoted while this appliance followed it: its final flush. */
 	if (st == UMB_LAUNCH_PROMOTED && was != UMB_LAUNCH_PROMOTED &&
 			x->state[0] != '\0' && strcmp(x->state, "promoted") != 0)

@@ -57,8 +57,7 @@ enum umb_rx_ctr { UMB_RX_COUNTERS(UMB_RX_ENUM_) UMB_RX_CTR_MAX };
 	X(payload_copied, "segments whose payload spanned mbuf segments (copied)") \
 	X(records_staged, "exchange records handed on (to compare)") \
 	X(records_dropped, "records dropped: staging full (live)") \
-	X(not_compared, "records sent straight to export: the ring to their comparator was full (live)") \
-	X(rollback_closed, "shadow connections shut at once because the launch was rolled back")
+	X(not_compared, "records sent straight to export: the ring to their comparator was full (live)")
 
 #define UMB_REASM_ENUM_(n, d) UMB_REASM_##n,
 enum umb_reasm_ctr { UMB_REASM_COUNTERS(UMB_REASM_ENUM_) UMB_REASM_CTR_MAX };

@@ -5,7 +5,8 @@
  * and returns the process exit code. `umbractl help [COMMAND]`, --help and
  * --version are answered here; `umbractl help COMMAND` is COMMAND --help.
  * An unknown command is one line on stderr and exit 2. The options that
- * pick an appliance (--socket, --file-prefix) may come before the command:
+ * pick an appliance or a launch (--socket, --file-prefix, --redis,
+ * --redis-password-file, --launch, --who) may come before the command:
  * they are moved after its name, so the command parses them with its own
  * and a command that takes none rejects them. Nothing here initialises
  * DPDK's EAL: diff works offline, the appliance commands (stats.c) talk to
@@ -38,6 +39,8 @@ static const struct command commands[] = {
 		"one route of a running appliance: outcomes, differences, latency" },
 	{ "share", umbractl_share,
 		"read or set a running appliance's sampling share" },
+	{ "launch", umbractl_launch,
+		"the launch: status, start, pause, resume, share, promote, rollback" },
 };
 
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -57,6 +60,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: umbractl COMMAND [ARGS]...\n"
 		"       umbractl [--socket PATH | --file-prefix PREFIX] COMMAND [ARGS]...\n"
+		"       umbractl [--redis URL | --socket PATH | --file-prefix PREFIX]\n"
+		"                [--launch NAME] launch VERB [PCT] [--json]\n"
 		"       umbractl help [COMMAND] | --help | --version\n"
 		"\n"
 		"commands:\n");
@@ -85,7 +90,8 @@ command_help(const struct command *c)
 static int
 hoist_global_options(int argc, char **argv)
 {
-	static const char *const opts[] = { "--socket", "--file-prefix" };
+	static const char *const opts[] = { "--socket", "--file-prefix", "--redis",
+		"--redis-password-file", "--launch", "--who" };
 	int i = 1;
 
 	while (i < argc) {

@@ -13,6 +13,7 @@ enum {
 	UMBRACTL_USAGE = 2,       /* wrong argument, option or value */
 	UMBRACTL_UNREACHABLE = 3, /* no socket, refused, closed, no answer in time */
 	UMBRACTL_REFUSED = 4,     /* the appliance answered an error (unknown route...) */
+	UMBRACTL_ILLEGAL = 5,     /* launch: the launch's state forbids the verb */
 };
 
 /* diff.c */
@@ -23,5 +24,8 @@ int umbractl_stats(int argc, char **argv);
 int umbractl_routes(int argc, char **argv);
 int umbractl_route(int argc, char **argv);
 int umbractl_share(int argc, char **argv);
+
+/* launch.c: the launch lifecycle, through the socket or through Redis */
+int umbractl_launch(int argc, char **argv);
 
 #endif /* UMBRACTL_H */
