@@ -46,7 +46,7 @@ cmd_share(const char *cmd, const char *params, struct rte_tel_data *d)
 			return -EINVAL;
 		ppm = (uint32_t)(pct * (UMB_CONFIG_SHARE_ONE / 100) + 0.5);
 		switch (umb_launch_do(app, UMB_LAUNCH_SHARE, 1, ppm, "telemetry",
-				NULL, 0)) {
+				NULL, 0, NULL)) {
 		case UMB_LAUNCH_CHANGED:
 		case UMB_LAUNCH_UNCHANGED:
 			break;
@@ -369,7 +369,7 @@ launch_verb(struct umb_app *app, const char *params, struct rte_tel_data *d)
 {
 	char p[256], why[256] = "", *tok, *save = NULL;
 	const char *who = "telemetry";
-	enum umb_launch_state from = app->launch.l.state;
+	enum umb_launch_state from = UMB_LAUNCH_NONE;
 	enum umb_launch_verb verb = UMB_LAUNCH_VERB_MAX;
 	uint32_t ppm = 0;
 	int has_arg = 0, rc = UMB_LAUNCH_INVALID, n = 0;
@@ -410,10 +410,7 @@ launch_verb(struct umb_app *app, const char *params, struct rte_tel_data *d)
 		snprintf(why, sizeof(why), "no verb");
 		goto answer;
 	}
-	pthread_mutex_lock(&app->launch.lock);
-	from = app->launch.l.state;
-	pthread_mutex_unlock(&app->launch.lock);
-	rc = umb_launch_do(app, verb, has_arg, ppm, who, why, sizeof(why));
+	rc = umb_launch_do(app, verb, has_arg, ppm, who, why, sizeof(why), &from);
 answer:
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "result", launch_result_name(rc));
@@ -421,7 +418,8 @@ answer:
 	rte_tel_data_add_dict_string(d, "verb", umb_launch_verb_name(verb));
 	pthread_mutex_lock(&app->launch.lock);
 	rte_tel_data_add_dict_string(d, "from", umb_launch_state_name(
-			rc == UMB_LAUNCH_CHANGED ? from : app->launch.l.state));
+			verb != UMB_LAUNCH_VERB_MAX && rc != UMB_LAUNCH_INVALID ? from :
+			app->launch.l.state));
 	rte_tel_data_add_dict_string(d, "state", umb_launch_state_name(app->launch.l.state));
 	rte_tel_data_add_dict_u64(d, "share_ppm", app->launch.l.share_ppm);
 	pthread_mutex_unlock(&app->launch.lock);

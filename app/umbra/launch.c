@@ -165,7 +165,8 @@ umb_launch_fini(struct umb_app *app)
 
 int
 umb_launch_do(struct umb_app *app, enum umb_launch_verb verb, int has_arg,
-		uint32_t arg_ppm, const char *who, char *why, size_t why_size)
+		uint32_t arg_ppm, const char *who, char *why, size_t why_size,
+		enum umb_launch_state *from_out)
 {
 	struct umb_app_launch *L = &app->launch;
 	enum umb_launch_state from;
@@ -173,6 +174,8 @@ umb_launch_do(struct umb_app *app, enum umb_launch_verb verb, int has_arg,
 	int rc;
 
 	pthread_mutex_lock(&L->lock);
+	if (from_out != NULL)
+		*from_out = L->l.state;
 	if (L->follows_redis) {
 		pthread_mutex_unlock(&L->lock);
 		if (why != NULL && why_size > 0)

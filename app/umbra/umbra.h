@@ -401,10 +401,12 @@ void umb_launch_fini(struct umb_app *app);
  * Apply a verb to the embedded launch (telemetry): the state machine of
  * lib/launch, then its effects (share, close-all, frozen statistics) and a
  * history entry by @p who. An enum umb_launch_result, or UMB_LAUNCH_REFUSED
- * when the launch follows Redis; @p why says why when not changed.
+ * when the launch follows Redis; @p why says why when not changed; *@p from
+ * (may be NULL) is the state the verb found.
  */
 int umb_launch_do(struct umb_app *app, enum umb_launch_verb verb, int has_arg,
-		uint32_t arg_ppm, const char *who, char *why, size_t why_size);
+		uint32_t arg_ppm, const char *who, char *why, size_t why_size,
+		enum umb_launch_state *from);
 /**
  * Follow the launch record (the Redis exporter): its state, share and id
  * (@p id may be NULL or ""). Applies the effective share when it differs
