@@ -21,6 +21,9 @@ Routes (the same on both sides, only "version" differs; nginx answers the
                              field (rename), changes a number (number), adds
                              a timestamp (stamp), answers 500 (error), 3 s
                              later (slow), gzip-encoded (gzip), or the same
+With --max-requests-per-conn N the Nth answer on a connection says
+"Connection: close" and the server closes it (a keepalive limit, as
+nginx's keepalive_requests); by default connections stay open.
 Request bodies are read whole (Content-Length or chunked, at most
 MAX_BODY) so keep-alive carries on after POST/PUT/PATCH. One access-log
 line per request in nginx's format (ACCESS_FMT in scripts/lab): body bytes
@@ -78,6 +81,7 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.answered = 0  # requests answered on this connection
 
     # --- request bodies -------------------------------------------------
     def read_body(self):
@@ -128,6 +132,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- responses ------------------------------------------------------
     def start(self, code, ctype=None, length=None, extra=()):
+        self.answered += 1
+        limit = self.server.max_requests_per_conn
+        if limit and self.answered >= limit:
+            self.close_connection = True  # the keepalive limit
         self.send_response(code)
         if ctype is not None:
             self.send_header("Content-Type", ctype)
@@ -337,8 +345,9 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 512
 
     def __init__(self, addr, family, version, reset_route, logpath,
-                 lag_route=False):
+                 lag_route=False, max_requests_per_conn=0):
         self.address_family = family
+        self.max_requests_per_conn = max_requests_per_conn
         self.version = version
         self.reset_route = reset_route
         self.lag_route = lag_route
@@ -382,13 +391,19 @@ def main():
                     help="/reset sends part of its body then a TCP RST")
     ap.add_argument("--lag-route", action="store_true",
                     help="/lag/{ms} answers after ms (else at once)")
+    ap.add_argument("--max-requests-per-conn", type=int, default=0,
+                    metavar="N",
+                    help="close a connection after its Nth answer, which "
+                    "says 'Connection: close' (0, the default: no limit)")
     ap.add_argument("--log", required=True, help="access log (appended)")
     ap.add_argument("--pidfile", help="written once listening")
     ap.add_argument("--tag", help="ignored; marks the command line")
     a = ap.parse_args()
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
+    if a.max_requests_per_conn < 0:
+        ap.error("--max-requests-per-conn must be 0 or more")
     srv = Server((a.host, a.port), family, a.version, a.reset_route, a.log,
-                 a.lag_route)
+                 a.lag_route, a.max_requests_per_conn)
     if a.pidfile:
         tmp = a.pidfile + ".tmp"
         with open(tmp, "w") as f:
