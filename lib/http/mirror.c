@@ -409,7 +409,12 @@ umb_http_mirror_limit(const struct umb_http_conn *c, uint64_t *limit)
 
 		if (e->start >= m->stop_at)
 			break;
-		if (e->verdict == UMB_MREQ_DENIED) {
+		/*
+		 * A denied request, or bytes no entry covers before this one
+		 * (a request skipped past the queue cap): this connection's
+		 * stream ends here; what follows goes on the next one.
+		 */
+		if (e->verdict == UMB_MREQ_DENIED || e->start > lim) {
 			*limit = lim;
 			return m->accepting && !m->cut;
 		}
@@ -446,19 +451,31 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 {
 	struct umb_http_mirror *m = c->mirror;
 	unsigned int keep = 0, w;
+	uint64_t prev;
 
 	if (m == NULL || !m->accepting || m->cut)
 		return;
-	/* Keep the requests before the first one that must not go out. */
+	/* Keep the requests before the first one that must not go out on
+	 * this connection: denied, past the stop, or after bytes no entry
+	 * covers (as umb_http_mirror_limit decides). */
+	prev = m->done_end;
 	while (keep < m->count) {
 		const struct umb_http_mreq *e = mq_at(m, keep);
 
-		if (e->verdict == UMB_MREQ_DENIED || e->start >= m->stop_at)
+		if (e->verdict == UMB_MREQ_DENIED || e->start >= m->stop_at ||
+				e->start > prev)
 			break;
+		prev = e->end != UINT64_MAX ? e->end : m->fed;
 		keep++;
 	}
+	if (keep < m->count && mq_at(m, keep)->verdict != UMB_MREQ_DENIED &&
+			mq_at(m, keep)->start > prev && prev < m->stop_at) {
+		/* The gap: this connection ends before it. */
+		m->stop_at = prev;
+	}
 	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
-			mq_at(m, keep)->start < m->stop_at) {
+			mq_at(m, keep)->start < m->stop_at &&
+			mq_at(m, keep)->start <= prev) {
 		/* This connection ends before the denied request, which is
 		 * suppressed; what follows it may go on the next one. */
 		struct umb_http_mreq *e = mq_at(m, keep);
@@ -562,6 +579,8 @@ umb_http_mirror_next(struct umb_http_conn *c, uint64_t held_from,
 			c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
 		return -1;
 	}
+	/* A connection opened now starts at this request. */
+	m->done_end = mq_at(m, 0)->start;
 	*start = mq_at(m, 0)->start;
 	return mq_at(m, 0)->verdict;
 }

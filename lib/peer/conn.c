@@ -491,6 +491,27 @@ input_syn_sent(struct umb_peer_conn *k, const struct umb_pkt *pkt,
 			conn_end(k, UMB_PEER_END_SHADOW_RST, now);
 		return;
 	}
+	if ((f & (UMB_TCP_SYN | UMB_TCP_ACK)) == UMB_TCP_ACK &&
+			pkt->ack != k->isn + 1) {
+		/*
+		 * The shadow still holds an earlier connection on this 4-tuple
+		 * (an umbra killed without closing it) and answers our SYN with
+		 * a challenge ACK: reset that connection (RFC 793 SYN-SENT: RST
+		 * with the segment's ACK as sequence) and send the SYN again.
+		 */
+		struct umb_peer_tcp t = { .sport = k->sport, .dport = k->dport,
+			.seq = pkt->ack, .flags = UMB_TCP_RST,
+			.wscale = UMB_PEER_NO_WSCALE };
+
+		CTR_INC(c, rx_stale_ack);
+		if (pc_xmit_raw(c, k->af, &k->dst, &t) == 0)
+			CTR_INC(c, rst_sent);
+		if (k->stale_resyn < 3) {
+			k->stale_resyn++;
+			pc_send_syn(k, now);
+		}
+		return;
+	}
 	if ((f & (UMB_TCP_SYN | UMB_TCP_ACK)) != (UMB_TCP_SYN | UMB_TCP_ACK))
 		return;
 	if (pkt->ack != k->isn + 1) {
@@ -846,6 +867,9 @@ umb_peer_ctx_create(const struct umb_peer_ctx_params *p)
 		c->port_fifo[i] = (uint16_t)i;
 	}
 	c->fifo_count = nb_ports;
+	/* Start at a random port: an umbra restarted after kill -9 does not
+	 * reuse the ports whose connections the shadow may still hold. */
+	c->fifo_head = (uint32_t)(rte_rand() % nb_ports);
 
 	room = c->p.buf_data_room;
 	snprintf(name, sizeof(name), "pb_%s", p->name);

@@ -60,6 +60,7 @@ struct umb_peer_conn {
 	uint32_t snd_wnd, cwnd, ssthresh, wl1, wl2;
 	uint32_t ts_recent, last_ack_sent;
 	uint32_t retries;
+	uint8_t stale_resyn;         /**< SYNs resent after a stale connection's ACK */
 	uint32_t idx, port_idx, next, prev;
 	uint16_t sport, dport;
 	uint16_t adv_mss;               /* MSS we sent in the SYN */

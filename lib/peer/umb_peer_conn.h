@@ -75,6 +75,7 @@ extern "C" {
 	X(rx_bytes, "payload bytes received from the shadow") \
 	X(rx_no_conn, "segments for no connection (RST sent unless they were RST)") \
 	X(rx_bad_ack, "segments acknowledging bytes never sent (dropped, ACK sent)") \
+	X(rx_stale_ack, "ACKs of an earlier connection on the 4-tuple answering our SYN (RST sent, SYN again)") \
 	X(rx_out_of_window, "segments outside the receive window (dropped, ACK sent)") \
 	X(rx_dup_acks, "duplicate ACKs received") \
 	X(held_over_cap, "writes refused: held bytes over the per-session cap") \

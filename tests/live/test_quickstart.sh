@@ -20,7 +20,7 @@ fi
 W=$(mktemp -d /tmp/umb-quick.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-UMB_OUT=$W/live timeout 300 "$ROOT/scripts/quickstart" --requests 90 >"$W/live.out" 2>&1
+UMB_OUT=$W/live timeout 300 "$ROOT/scripts/quickstart" --share 100 --requests 90 >"$W/live.out" 2>&1
 rc=$?
 if [ $rc -eq 0 ]; then ok "quickstart exits 0"; else ko "quickstart" "exit $rc: $(tail -n 5 "$W/live.out")"; fi
 r=$W/live.out
@@ -41,7 +41,7 @@ pairs=$(sed -nE 's/^compared pairs: ([0-9]+);.*/\1/p' "$r")
 sup=$(sed -nE 's/^outcomes: .*suppressed ([0-9]+).*/\1/p' "$r")
 if [ "${pairs:-0}" -gt 30 ] && [ "${sup:-0}" -gt 0 ] &&
   grep -qE '^GET /same/\{id\} +[0-9]+ +[0-9]+ +0% ' "$r" &&
-  grep -qE 'requests not on the method allowlist \(POST\)' "$r"; then
+  grep -qE 'by the method allowlist \(outcome suppressed\): [0-9]+ requests \(POST\)' "$r"; then
   ok "report: $pairs pairs compared by umbra, $sup suppressed by the allowlist"
 else
   ko "report" "$(sed -n '/=== umbra/,$p' "$r" | head -n 30 | tr '\n' ';')"
@@ -63,6 +63,24 @@ if ! ip netns list 2>/dev/null | grep -q '^umb-'; then
   ok "the lab is down afterwards"
 else
   ko "lab left" "$(ip netns list | grep '^umb-' | tr '\n' ' ')"
+fi
+# The default: the launch steered 10% -> 50% -> 100% with umbractl through
+# Redis while the traffic runs; umbractl's status beside the report.
+UMB_OUT=$W/steps timeout 300 "$ROOT/scripts/quickstart" --requests 120 >"$W/steps.out" 2>&1
+rc=$?
+st=$W/steps.out
+if [ $rc -eq 0 ] && grep -qE '^  state +active$' "$st" && grep -qE '^  share +100% \(applied 100%\)$' "$st" &&
+  grep -qE 'start 10: none -> active$' "$st" && grep -qE 'share 50: active -> active$' "$st" &&
+  grep -qE 'share 100: active -> active$' "$st" && grep -qE '^  appliances +1$' "$st"; then
+  ok "quickstart (default): launch started at 10%, raised to 50% and 100% with umbractl; its status printed"
+else
+  ko "quickstart (default)" "exit $rc: $(sed -n '/launch status:/,$p' "$st" | head -n 20 | tr '\n' ';')"
+fi
+if [ $rc -eq 0 ] && grep -qE '^accounting \(every request ended in one outcome\): ok$' "$st" &&
+  grep -qE '^production: 120 client requests answered .*, 0 connection errors$' "$st"; then
+  ok "quickstart (default): production answered all 120 requests; accounting ok"
+else
+  ko "quickstart (default) report" "$(grep -E '^(production|accounting|outcomes)' "$st" | tr '\n' ';')"
 fi
 UMB_OUT=$W/off timeout 300 "$ROOT/scripts/quickstart" --offline >"$W/off.out" 2>&1
 rc=$?
