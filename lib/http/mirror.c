@@ -468,14 +468,14 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 		prev = e->end != UINT64_MAX ? e->end : m->fed;
 		keep++;
 	}
-	if (keep < m->count && mq_at(m, keep)->verdict != UMB_MREQ_DENIED &&
-			mq_at(m, keep)->start > prev && prev < m->stop_at) {
-		/* The gap: this connection ends before it. */
-		m->stop_at = prev;
-	}
-	if (keep < m->count && mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
-			mq_at(m, keep)->start < m->stop_at &&
-			mq_at(m, keep)->start <= prev) {
+	if (keep < m->count && mq_at(m, keep)->start > prev) {
+		/* A gap (whatever comes after it, a denied request too): this
+		 * connection ends before it. */
+		if (prev < m->stop_at)
+			m->stop_at = prev;
+	} else if (keep < m->count &&
+			mq_at(m, keep)->verdict == UMB_MREQ_DENIED &&
+			mq_at(m, keep)->start < m->stop_at) {
 		/* This connection ends before the denied request, which is
 		 * suppressed; what follows it may go on the next one. */
 		struct umb_http_mreq *e = mq_at(m, keep);

@@ -622,6 +622,85 @@ skipped_request_bytes_never_sent(void **state)
 	fixture_free(fx);
 }
 
+/* The same, with a denied request right after the skipped bytes: the
+ * connection still ends before the gap; the denied request is suppressed
+ * and the next allowed one goes on a new connection (they once ended
+ * shadow_reset with the connection before them). */
+static void
+skipped_bytes_then_denied(void **state)
+{
+	struct fixture *fx = fixture_new(4);
+
+	(void)state;
+	handshake(fx);
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	exchange(fx, POST("/2"));
+	exchange(fx, GET("/3"));
+	exchange(fx, GET("/4"));
+	exchange(fx, GET("/5"));
+	exchange(fx, POST("/6"));    /* over the cap: skipped */
+	fx->hold_answers = 0;
+	shadow_answer(fx, &fx->sc[0]);
+	shadow_run(fx);
+	assert_int_equal(fx->nb_sc, 2);
+	exchange(fx, POST("/7"));    /* denied, after the skipped bytes */
+	exchange(fx, GET("/8"));
+	assert_int_equal(fx->nb_sc, 3);
+	for (unsigned int i = 0; i < fx->nb_sc; i++)
+		assert_false(contains(&fx->sc[i], "POST"));
+	assert_memory_equal(fx->sc[2].rx, GET("/8"), fx->sc[2].rx_len);
+	close_production(fx);
+	assert_mirrored(fx, "/5");
+	assert_int_equal(rec_of(fx, "/6")->outcome, UMB_OUTCOME_capped);
+	assert_int_equal(rec_of(fx, "/7")->outcome, UMB_OUTCOME_suppressed);
+	assert_mirrored(fx, "/8");
+	fixture_free(fx);
+}
+
+/* A slow shadow, the queue cap, denied requests and the client closing
+ * while requests wait: every request ends with what happened to it. */
+static void
+slow_shadow_denied_capped_then_client_closes(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	exchange(fx, POST("/2"));
+	exchange(fx, GET("/3"));
+	exchange(fx, GET("/4"));
+	exchange(fx, GET("/5"));
+	exchange(fx, POST("/6"));
+	exchange(fx, POST("/7"));
+	exchange(fx, GET("/8"));
+	seg(fx, 0, ACK | UMB_TCP_FIN, NULL);
+	seg(fx, 1, ACK | UMB_TCP_FIN, NULL);
+	seg(fx, 0, ACK, NULL);
+	fx->hold_answers = 0;
+	for (unsigned int i = 0; i < fx->nb_sc; i++)
+		shadow_answer(fx, &fx->sc[i]);
+	shadow_run(fx);
+	for (unsigned int round = 0; round < 4; round++) {
+		for (unsigned int i = 0; i < fx->nb_sc; i++)
+			shadow_answer(fx, &fx->sc[i]);
+		shadow_run(fx);
+	}
+	umb_session_flush(fx->t, fx->now);
+	for (unsigned int i = 0; i < fx->nb_sc; i++)
+		assert_false(contains(&fx->sc[i], "POST"));
+	assert_mirrored(fx, "/1");
+	assert_mirrored(fx, "/3");
+	assert_mirrored(fx, "/4");
+	assert_mirrored(fx, "/5");
+	assert_int_equal(rec_of(fx, "/6")->outcome, UMB_OUTCOME_suppressed);
+	assert_int_equal(rec_of(fx, "/7")->outcome, UMB_OUTCOME_suppressed);
+	assert_mirrored(fx, "/8");
+	fixture_free(fx);
+}
+
 /* Rollback: every shadow connection is shut at once (FIN); one the shadow
  * does not close within the grace is reset; nothing opens again. */
 static void
@@ -710,6 +789,8 @@ main(void)
 		cmocka_unit_test(requests_during_a_close_go_on_the_next_connection),
 		cmocka_unit_test(shadow_close_with_a_request_waiting),
 		cmocka_unit_test(skipped_request_bytes_never_sent),
+		cmocka_unit_test(skipped_bytes_then_denied),
+		cmocka_unit_test(slow_shadow_denied_capped_then_client_closes),
 		cmocka_unit_test(rollback_closes_every_connection),
 		cmocka_unit_test(rollback_clean_close),
 	};
