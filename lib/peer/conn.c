@@ -98,8 +98,16 @@ rto_base(const struct umb_peer_conn *k)
 	const struct umb_peer_ctx *c = k->ctx;
 	uint64_t r;
 
-	if (!k->rtt_valid)
-		return RTE_MIN(c->p.rto_init_us, RTO_MAX_US);
+	if (!k->rtt_valid) {
+		/* The shadow's RTT as this context's connections measured it
+		 * (RFC 6298 2.1 allows it; the SYN of a shadow a LAN away
+		 * then retries after rto_min, not a second). */
+		if (c->srtt_shared == 0)
+			return RTE_MIN(c->p.rto_init_us, RTO_MAX_US);
+		r = c->srtt_shared + RTE_MAX(4 * c->rttvar_shared, (uint64_t)1);
+		r = RTE_MAX(r, c->p.rto_min_us);
+		return RTE_MIN(r, c->p.rto_init_us);
+	}
 	r = k->srtt + RTE_MAX(4 * k->rttvar, (uint64_t)1);
 	r = RTE_MAX(r, c->p.rto_min_us);
 	return RTE_MIN(r, RTO_MAX_US);
@@ -119,6 +127,8 @@ rtt_sample(struct umb_peer_conn *k, uint64_t r)
 		k->rttvar = (3 * k->rttvar + d) / 4;
 		k->srtt = (7 * k->srtt + r) / 8;
 	}
+	k->ctx->srtt_shared = RTE_MAX(k->srtt, (uint64_t)1);
+	k->ctx->rttvar_shared = k->rttvar;
 	k->rto = rto_base(k);
 }
 

@@ -96,6 +96,10 @@ struct umb_peer_ctx {
 	uint32_t ts_last;
 	uint16_t ip_id;
 	uint64_t isn_key[2];            /* RFC 6528 secret, random per context */
+	/* RTT of the shadow as the context's connections measured it (RFC
+	 * 2140 sharing): the first RTO of a new connection, SYN included. */
+	uint64_t srtt_shared;           /* 0: no measurement yet */
+	uint64_t rttvar_shared;
 };
 
 /* ---- helpers ---- */

@@ -1256,6 +1256,35 @@ shutdown_then_clean(void **state)
 	assert_int_equal(p.seq, 103);
 }
 
+/* The first RTO of a new connection (its SYN) comes from the RTT the
+ * context measured on earlier ones (RFC 2140 sharing), at least rto_min;
+ * before any measurement it is rto_init (1 s). */
+static void
+syn_rto_from_shared_rtt(void **state)
+{
+	struct umb_peer_syn s = syn_of(500, 1460, 7, 0);
+	struct umb_pkt p;
+
+	(void)state;
+	mk();
+	assert_int_equal(open_conn(&s, 0), 0);
+	pop();
+	/* The SYN-ACK 2 ms later: an RTT sample. */
+	assert_int_equal(rx_seg(SG(.seq = 9, .ack = 501, .flags = S | A,
+		.mss = 1460), 2 * MS), 0);
+	drop_frames();
+	s = syn_of(900, 1460, 7, 0);
+	assert_int_equal(open_conn(&s, 2 * SEC), 0);
+	pop();
+	umb_peer_timers(ctx, 2 * SEC + 150 * MS, 16);
+	no_frame();
+	umb_peer_timers(ctx, 2 * SEC + 201 * MS, 16);
+	p = pop();
+	assert_int_equal(p.tcp_flags, UMB_TCP_SYN);   /* after rto_min, not 1 s */
+	assert_int_equal(p.seq, 900);
+	drop_frames();
+}
+
 /* The shadow still holds an earlier connection on the 4-tuple (umbra was
  * killed): it answers our SYN with a challenge ACK; we reset that
  * connection (RST, seq = its ACK) and send the SYN again at once. */
@@ -1774,6 +1803,7 @@ main(void)
 		T(idle_timeout),
 		T(shadow_rst),
 		T(stale_connection_challenge_ack),
+		T(syn_rto_from_shared_rtt),
 		T(shutdown_then_clean),
 		T(shadow_fin_first),
 		T(abort_sends_rst),
