@@ -14,7 +14,8 @@
  * keeps every flow a lower share picked). Without Redis, setting the share
  * is the launch's verb `share` (refused once promoted or rolled back; while
  * paused it is the share resume brings back); with Redis the launch record
- * decides and a share set here lasts until the exporter's next read.
+ * decides and a share set here (only while the record says active) lasts
+ * until the exporter's next read.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,10 +51,20 @@ cmd_share(const char *cmd, const char *params, struct rte_tel_data *d)
 		case UMB_LAUNCH_CHANGED:
 		case UMB_LAUNCH_UNCHANGED:
 			break;
-		case UMB_LAUNCH_REFUSED:
-			/* Redis decides: an override until its next read. */
-			__atomic_store_n(&app->share_ppm, ppm, __ATOMIC_RELEASE);
+		case UMB_LAUNCH_REFUSED: {
+			/* Redis decides: an override until its next read, and
+			 * only while the record says active. */
+			int active;
+
+			pthread_mutex_lock(&app->launch.lock);
+			active = app->launch.l.state == UMB_LAUNCH_ACTIVE;
+			if (active)
+				__atomic_store_n(&app->share_ppm, ppm, __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&app->launch.lock);
+			if (!active)
+				return -EPERM;
 			break;
+		}
 		default:
 			return -EPERM;  /* promoted or rolled back */
 		}

@@ -233,17 +233,55 @@ applied() { # applied TAG: the share applied now (ppm), from /umbra/share
   timeout 5 "$U" --file-prefix "$P$1" share --json 2>/dev/null |
     python3 -c "import json,sys; print(json.load(sys.stdin)['share_ppm'])" 2>/dev/null
 }
-# wait_applied TAG PPM: at most 3 s; the ms it took in WAITED
-wait_applied() {
-  local t0
-  t0=$(date +%s%N)
-  WAITED=
-  for _ in $(seq 60); do
-    [ "$(applied "$1")" = "$2" ] && { WAITED=$(ms_since "$t0"); return 0; }
-    sleep 0.05
-  done
-  return 1
+# watch.py SOCKET T0_NS TIMEOUT_MS MODE [N]: polls the appliance's telemetry
+# every 5 ms until MODE holds: "share N" (the share applied is N ppm),
+# "closes N" (mirror.rollback_closes + rollback_resets above N), "noconn"
+# (no shadow connection open: peer opened == closed). Prints the ms since
+# T0_NS (wall clock) and the value; exit 1 (with the last value) on timeout.
+cat >"$W/watch.py" <<'EOF'
+import json, socket, sys, time
+path, t0, limit, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+n = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(2)
+s.connect(path)
+json.loads(s.recv(16384))
+def call(c):
+    s.send(c.encode())
+    return json.loads(s.recv(1 << 20))[c]
+def value():
+    if mode == "share":
+        return call("/umbra/share")["share_ppm"]
+    st = call("/umbra/stats")
+    if mode == "closes":
+        return st["mirror"]["rollback_closes"] + st["mirror"]["rollback_resets"]
+    p = st["peer"]
+    return p["opened"] - sum(v for k, v in p.items() if k.startswith("closed_"))
+def done(v):
+    return v == n if mode == "share" else v > n if mode == "closes" else v == 0
+while True:
+    v = value()
+    ms = (time.time_ns() - t0) // 1000000
+    if done(v):
+        print(ms, v)
+        sys.exit(0)
+    if ms > limit:
+        print("never", v)
+        sys.exit(1)
+    time.sleep(0.005)
+EOF
+# watch TAG T0_NS TIMEOUT_MS MODE [N]: sets WAITED (ms) and WVAL; 0 when it held
+watch() {
+  local r rc tag=$1
+  shift
+  r=$(timeout 10 python3 "$W/watch.py" "/var/run/dpdk/$P$tag/dpdk_telemetry.v2" "$@" 2>/dev/null)
+  rc=$?
+  WAITED=${r%% *}
+  WVAL=${r##* }
+  return $rc
 }
+# wait_applied TAG PPM: at most 3 s; the ms it took in WAITED
+wait_applied() { watch "$1" "$(date +%s%N)" 3000 share "$2"; }
 # wait_exit PID TENTHS: its exit code in URC
 wait_exit() {
   URC=timeout
@@ -260,23 +298,14 @@ import json, sys
 p = json.load(sys.stdin)['stats']['peer']
 print(p['opened'] - sum(v for k, v in p.items() if k.startswith('closed_')))" 2>/dev/null
 }
-# no_conn_left TAG: within 1 s of now; the ms it took in WAITED
-no_conn_left() {
-  local t0
-  t0=$(date +%s%N)
-  for _ in $(seq 50); do
-    [ "$(open_conns "$1")" = 0 ] && { WAITED=$(ms_since "$t0"); return 0; }
-    [ "$(ms_since "$t0")" -gt 1000 ] && return 1
-    sleep 0.02
-  done
-  return 1
-}
+# no_conn_left TAG T0_NS: no shadow connection open within 1 s of T0; ms in WAITED
+no_conn_left() { watch "$1" "$2" 1000 noconn; }
 rstat() { sed -n 's/^redis: .*[ ]'"$2"'=\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
 
 # ---- embedded: the lifecycle through the socket ------------------------------------
-appliance a 0 14
+appliance a 0 60
 A=$APID
-appliance b 1 14
+appliance b 1 60
 B=$APID
 up a "$A" && up b "$B"
 L="--file-prefix ${P}a"
@@ -344,22 +373,15 @@ grep_out "promote when promoted: unchanged" "already promoted"
 
 # rollback, on the other appliance: its open shadow connections are shut at once
 LB="--file-prefix ${P}b"
-s0=$(ctr b mirror sessions)
-c0=$(ctr b mirror rollback_closes)
+o0=$(open_conns b)
 t0=$(date +%s%N)
 run $LB launch rollback
-rb_ms=
-for _ in $(seq 100); do
-  c1=$(ctr b mirror rollback_closes)
-  [ -n "$c1" ] && [ "$c1" -gt 0 ] && { rb_ms=$(ms_since "$t0"); break; }
-  sleep 0.01
-done
-if [ "$rc" -eq 0 ] && [ -n "$rb_ms" ] && [ "$rb_ms" -le 1000 ]; then
-  ok "rollback: $c1 shadow connection(s) shut within $rb_ms ms (sessions opened before: $s0, closed before: $c0)"
-else ko "rollback shuts shadow connections" "exit $rc, rollback_closes $c0 -> ${c1:-?} after ${rb_ms:-never} ms; $(out) $(err)"; fi
+if [ "$rc" -eq 0 ] && watch b "$t0" 1000 closes 0; then
+  ok "rollback: $WVAL shadow connection(s) shut $WAITED ms after umbractl started ($o0 open just before)"
+else ko "rollback shuts shadow connections" "exit $rc, rollback_closes $WVAL after $WAITED ms ($o0 open before); $(out) $(err)"; fi
 [ "$(applied b)" = 0 ] && ok "rolled back: share 0 applied" || ko "rollback share" "$(applied b)"
-if no_conn_left b; then ok "rolled back: no shadow connection left open ($WAITED ms)"
-else ko "no shadow connection left" "$(open_conns b) still open"; fi
+if no_conn_left b "$t0"; then ok "rolled back: no shadow connection left open $WAITED ms after umbractl started"
+else ko "no shadow connection left" "$WVAL still open after 1 s"; fi
 s1=$(ctr b mirror sessions)
 sleep 1
 s2=$(ctr b mirror sessions)
@@ -373,11 +395,13 @@ run $LB launch rollback --json
 pyjson "rollback when rolled back: unchanged" "d['result'] == 'unchanged' and d['state'] == 'rolled_back'"
 run $LB launch status --json
 pyjson "rolled back: status" "d['state'] == 'rolled_back' and d['final'] is None and d['history'][-1]['verb'] == 'rollback'"
+kill -INT "$A" "$B" 2>/dev/null
 wait_exit "$A" 250
 ra=$URC
 wait_exit "$B" 250
-if [ "$ra" = 0 ] && [ "$URC" = 0 ] && grep -q 'accounting: ok' "$W/a.out" "$W/b.out"; then
-  ok "both appliances exit 0, accounting ok"
+if [ "$ra" = 0 ] && [ "$URC" = 0 ] && grep -q 'accounting: ok' "$W/a.out" &&
+    grep -q 'accounting: ok' "$W/b.out"; then
+  ok "both appliances exit 0 on SIGINT, accounting ok"
 else ko "appliances exit" "rc $ra $URC: $(tail -n 2 "$W/a.err" "$W/b.err")"; fi
 run $L launch status
 check_rc "status after the appliance exited: unreachable" 3
@@ -455,15 +479,10 @@ follow() { # follow NAME PPM VERB...: umbractl --redis, then /umbra/share must s
   shift 2
   t0=$(date +%s%N)
   timeout 10 "$U" $R --launch l1 launch "$@" >/dev/null 2>"$W/err" || { ko "$name" "$(err)"; return; }
-  local waited=
-  for _ in $(seq 150); do
-    [ "$(applied c)" = "$ppm" ] && { waited=$(ms_since "$t0"); break; }
-    sleep 0.02
-  done
-  if [ -n "$waited" ] && [ "$waited" -le 1000 ]; then
-    ok "$name: applied by the appliance in $waited ms"
-    [ "$waited" -gt "$worst" ] && worst=$waited
-  else ko "$name" "applied share $(applied c), want $ppm, after ${waited:-more than 3000} ms"; fi
+  if watch c "$t0" 1000 share "$ppm"; then
+    ok "$name: applied by the appliance $WAITED ms after umbractl started"
+    [ "$WAITED" -gt "$worst" ] && worst=$WAITED
+  else ko "$name" "applied share $WVAL, want $ppm, after 1 s"; fi
 }
 follow "share 40" 400000 share 40
 follow "pause" 0 pause
@@ -486,19 +505,16 @@ if grep -q "the record's compare rules are compare.ini" "$W/c.err"; then
 else ko "rules warning" "$(grep rules "$W/c.err")"; fi
 # rollback through Redis: the appliance shuts its shadow connections
 c0=$(ctr c mirror rollback_closes)
+o0=$(open_conns c)
 t0=$(date +%s%N)
 run $R --launch l1 launch rollback
-rb2=
-for _ in $(seq 150); do
-  c1=$(ctr c mirror rollback_closes)
-  [ -n "$c1" ] && [ "$c1" -gt "${c0:-0}" ] && { rb2=$(ms_since "$t0"); break; }
-  sleep 0.01
-done
-if [ "$rc" -eq 0 ] && [ -n "$rb2" ] && [ "$rb2" -le 1000 ] && [ "$(applied c)" = 0 ]; then
-  ok "rollback through Redis: $c1 shadow connection(s) shut by the appliance within $rb2 ms"
-else ko "rollback through Redis" "exit $rc, rollback_closes $c0 -> ${c1:-?} after ${rb2:-never} ms"; fi
-if no_conn_left c; then ok "rolled back through Redis: no shadow connection left open"
-else ko "no shadow connection left (Redis)" "$(open_conns c) still open"; fi
+if [ "$rc" -eq 0 ] && watch c "$t0" 1000 closes "${c0:-0}" && [ "$(applied c)" = 0 ]; then
+  ok "rollback through Redis: $WVAL shadow connection(s) shut by the appliance $WAITED ms after umbractl started ($o0 open just before)"
+else ko "rollback through Redis" "exit $rc, rollback_closes $c0 -> $WVAL after $WAITED ms ($o0 open before)"; fi
+if no_conn_left c "$t0"; then ok "rolled back through Redis: no shadow connection left open $WAITED ms after umbractl started"
+else ko "no shadow connection left (Redis)" "$WVAL still open after 1 s"; fi
+run $LC share 50
+check_rc "no share override on an appliance whose record is rolled back (exit 4)" 4 "answered an error"
 run $R --launch l1 launch resume
 check_rc "resume of a rolled-back launch through Redis (exit 5)" 5 "which is final"
 run $R --launch l1 launch share 50
@@ -593,7 +609,7 @@ run $R --launch l4 launch pause
 check_rc "a record with share 150: exit 4" 4 "share '150' is not a percentage"
 
 # Redis down: umbractl says so at once; a following appliance runs on
-appliance f 0 8 --redis "unix://$W/main.sock" --launch l5
+appliance f 0 60 --redis "unix://$W/main.sock" --launch l5
 F=$APID
 up f "$F"
 kill -9 "$MAIN"
@@ -612,6 +628,7 @@ run $R --launch l5 launch share 20
 grep_out "Redis back: verbs work again (the appliance's record was lost with it: recreated)" "share 20"
 wait_applied f 200000 && ok "the appliance follows the record again after the restart ($WAITED ms)" ||
   ko "follow after restart" "$(applied f); $(grep redis: "$W/f.err" | tail -n 3)"
+kill -INT "$F" 2>/dev/null
 wait_exit "$F" 200
 [ "$URC" = 0 ] && [ "$(rstat "$W/f.out" reconnects)" -ge 1 ] && ok "the appliance reconnected and exits 0" ||
   ko "reconnect" "rc $URC $(grep '^redis' "$W/f.out")"
