@@ -361,6 +361,8 @@ req_method_complete(llhttp_t *p)
 		e->verdict = p->method < 64 &&
 			(c->ctx->allowed_methods >> p->method) & 1 ?
 			UMB_MREQ_ALLOWED : UMB_MREQ_DENIED;
+		if (e->verdict == UMB_MREQ_DENIED)
+			mirror_req_denied(c);
 	}
 	/* The slot keeps the method even without a record (HEAD answers). */
 	if (s->no_record != NO_RECORD_OVERFLOW && c->count > 0 &&

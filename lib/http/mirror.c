@@ -76,6 +76,39 @@ mirror_req_start(struct umb_http_conn *c, const char *at)
 	s->mirror = MSG_MIRROR_ENTRY;
 }
 
+/*
+ * The newest request's method is not on the allowlist: it will never reach
+ * the shadow, whatever connection comes. Its record is done with the
+ * shadow now (suppressed), and its entry stays only as the place where a
+ * shadow connection must end; right after another denied request, the two
+ * become one entry (a run of denied requests takes one slot of the queue).
+ */
+void
+mirror_req_denied(struct umb_http_conn *c)
+{
+	struct umb_http_mirror *m = c->mirror;
+	struct umb_http_mreq *e, *prev;
+
+	if (m == NULL || m->count == 0)
+		return;
+	e = mq_at(m, m->count - 1);
+	if (e->x != NULL) {
+		x_worsen(e->x, UMB_OUTCOME_suppressed);
+		*x_hold(e->x) &= ~HOLD_SHADOW;
+		http_x_release(c, e->x);
+		e->x = NULL;
+	}
+	if (m->count < 2)
+		return;
+	prev = mq_at(m, m->count - 2);
+	if (prev->verdict == UMB_MREQ_DENIED && prev->end == e->start &&
+			(prev->start >= m->stop_at) == (e->start >= m->stop_at)) {
+		/* The message ends into prev: feed() records the newest's end. */
+		prev->end = UINT64_MAX;
+		m->count--;
+	}
+}
+
 /* The request being parsed is broken: it must not reach the shadow. */
 void
 mirror_req_broken(struct umb_http_conn *c)

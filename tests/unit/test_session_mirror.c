@@ -658,6 +658,41 @@ skipped_bytes_then_denied(void **state)
 	fixture_free(fx);
 }
 
+/* A run of denied requests takes one place in the queue: with a cap of 3,
+ * a GET after three POSTs still goes while the first GET waits. */
+static void
+denied_run_takes_one_queue_slot(void **state)
+{
+	struct fixture *fx = fixture_new(3);
+
+	(void)state;
+	handshake(fx);
+	fx->hold_answers = 1;
+	exchange(fx, GET("/1"));
+	exchange(fx, POST("/2"));
+	exchange(fx, POST("/3"));
+	exchange(fx, POST("/4"));
+	exchange(fx, POST("/5"));
+	exchange(fx, GET("/6"));
+	fx->hold_answers = 0;
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int i = 0; i < fx->nb_sc; i++)
+			shadow_answer(fx, &fx->sc[i]);
+		shadow_run(fx);
+	}
+	assert_int_equal(fx->nb_sc, 2);
+	close_production(fx);
+	assert_mirrored(fx, "/1");
+	for (int i = 2; i <= 5; i++) {
+		char u[8];
+
+		snprintf(u, sizeof(u), "/%d", i);
+		assert_int_equal(rec_of(fx, u)->outcome, UMB_OUTCOME_suppressed);
+	}
+	assert_mirrored(fx, "/6");
+	fixture_free(fx);
+}
+
 /* A slow shadow, the queue cap, denied requests and the client closing
  * while requests wait: every request ends with what happened to it. */
 static void
@@ -790,6 +825,7 @@ main(void)
 		cmocka_unit_test(shadow_close_with_a_request_waiting),
 		cmocka_unit_test(skipped_request_bytes_never_sent),
 		cmocka_unit_test(skipped_bytes_then_denied),
+		cmocka_unit_test(denied_run_takes_one_queue_slot),
 		cmocka_unit_test(slow_shadow_denied_capped_then_client_closes),
 		cmocka_unit_test(rollback_closes_every_connection),
 		cmocka_unit_test(rollback_clean_close),
