@@ -106,8 +106,9 @@ shadow_conns_since() { # LINE: distinct client connections logged after line LIN
   tail -n +"$(($1 + 1))" "$SHADOW_LOG" 2>/dev/null | grep -o '/api/items/lc-[0-9]*-' | sort -u | wc -l
 }
 umbra_conns() { # established connections from umbra on the shadow host
+  # (the shadow server listens on ::, so IPv4 peers show as [::ffff:A])
   ip netns exec "$SHADOW_NS" ss -Htn state established 2>/dev/null |
-    grep -cF " $UMBRA_SHADOW_IP:" || true
+    grep -cE "[[:space:]]\[?(::ffff:)?${UMBRA_SHADOW_IP//./\\.}\]?:[0-9]+[[:space:]]*\$" || true
 }
 tel() { # tel CMD: one telemetry call to this run's appliance
   "$PY" - "/var/run/dpdk/$1/dpdk_telemetry.v2" "$2" <<'PY'
@@ -136,8 +137,10 @@ start_umbra() { # start_umbra TAG PREFIX [umbra options]
     --exchanges "$W/$tag.x.jsonl" --summary-json "$W/$tag.s.json" "$@" \
     >"$W/$tag.out" 2>&1 &
   upid=$!
+  # Ready once its own telemetry commands answer (the socket comes first).
   for _ in $(seq 1 100); do
-    [ -S "/var/run/dpdk/$pfx/dpdk_telemetry.v2" ] && return 0
+    [ -S "/var/run/dpdk/$pfx/dpdk_telemetry.v2" ] &&
+      tel "$pfx" /umbra/share 2>/dev/null | grep -q share_ppm && return 0
     kill -0 "$upid" 2>/dev/null || break
     sleep 0.1
   done
@@ -152,7 +155,7 @@ stop_umbra() { # stop_umbra TAG: SIGINT, exit 0, accounting ok
     ko "$1: umbra exit" "$(tail -n 5 "$W/$1.out")"
   fi
   upid=
-  if grep -q '"accounting_ok": *true' "$W/$1.s.json" 2>/dev/null; then
+  if grep -qE '"accounting_ok":[[:space:]]*true' "$W/$1.s.json" 2>/dev/null; then
     ok "$1: accounting ok"
   else
     ko "$1: accounting" "$(head -c 300 "$W/$1.s.json" 2>/dev/null)"
@@ -237,6 +240,7 @@ if [ "$before" -gt 0 ] && [ "$left" -ge 0 ] && [ "$left" -le 1000 ]; then
 else
   ko "A: rollback" "$before connections before; after 1.5 s: $(umbra_conns) ($left ms)"
 fi
+sleep 0.3
 if r=$(still 2); then ok "A: rolled back: nothing reaches the shadow ($r)"; else
   ko "A: rolled back" "the shadow log still grows: $r"; fi
 "$CTL" --redis "$RURL" --launch "$L" launch resume >"$W/ctl.out" 2>&1
@@ -254,7 +258,7 @@ st = json.dumps(s)
 assert s.get("state") == "rolled_back", s.get("state")
 app = s.get("appliances") or []
 assert len(app) >= 1, "no appliance following"
-print("ok")
+
 PY
 then
   ok "A: status --json: rolled_back, the appliance following with its last report"
@@ -263,8 +267,7 @@ else
 fi
 stop_clients A
 stop_umbra A
-if grep -q '"reason": *"rolled_back"\|"mirror_reason": *"rolled_back"\|rollback' "$W/A.s.json" ||
-  grep -q '"rollback_closes": *[1-9]' "$W/A.s.json"; then
+if grep -qE '"rollback_closes":[[:space:]]*[1-9]' "$W/A.s.json"; then
   ok "A: the summary counts the rollback's closes"
 else
   ko "A: rollback counters" "$(grep -o '"rollback[a-z_]*": *[0-9]*' "$W/A.s.json" | tr '\n' ' ')"
