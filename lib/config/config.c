@@ -762,7 +762,7 @@ static const struct key_def launch_keys[] = {
 	{ "session_burst", set_u32, L(session_burst, 4), 1, 1000000, "100", 0 },
 	{ "held_bytes_per_session", set_u32, L(held_bytes_per_session, 4), 4096,
 		1u << 30, "1048576", 0 },
-	{ "shadow_queue_max", set_u32, L(shadow_queue_max, 4), 1, 32, "32", 0 },
+	{ "shadow_queue_max", set_u32, L(shadow_queue_max, 4), 1, 64, "64", 0 },
 	{ "shadow_response_timeout", set_seconds, L(shadow_response_timeout_us, 8),
 		SEC(1) / 1000, SEC(600), "10", 0 },
 	{ "shadow_idle_timeout", set_seconds, L(shadow_idle_timeout_us, 8),

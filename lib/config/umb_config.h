@@ -150,7 +150,7 @@ struct umb_launch_conf {
 	uint32_t new_sessions_per_sec;   /**< token bucket rate of new sessions (1000) */
 	uint32_t session_burst;          /**< token bucket depth (100) */
 	uint32_t held_bytes_per_session; /**< client bytes held until the shadow ACKs (1 MiB) */
-	uint32_t shadow_queue_max;      /**< requests waiting for the shadow per flow (32): past it, capped */
+	uint32_t shadow_queue_max;      /**< requests waiting for the shadow per flow (64): past it, capped */
 	uint64_t shadow_response_timeout_us; /**< request sent to response begun (10 s) */
 	uint64_t shadow_idle_timeout_us; /**< shadow session idle before teardown (30 s) */
 	uint64_t flow_idle_timeout_us;   /**< production flow idle before expiry (120 s) */

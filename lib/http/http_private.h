@@ -58,13 +58,13 @@ enum {
 static inline struct umb_http_mreq *
 mq_at(struct umb_http_mirror *m, unsigned int i)
 {
-	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
+	return &m->q[(m->head + i) % UMB_HTTP_MIRROR_QUEUE_MAX];
 }
 
 static inline const struct umb_http_mreq *
 mq_at_c(const struct umb_http_mirror *m, unsigned int i)
 {
-	return &m->q[(m->head + i) % UMB_HTTP_PIPELINE_MAX];
+	return &m->q[(m->head + i) % UMB_HTTP_MIRROR_QUEUE_MAX];
 }
 
 /*

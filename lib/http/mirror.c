@@ -53,8 +53,8 @@ mirror_req_start(struct umb_http_conn *c, const char *at)
 		return;
 	off = m->base + (uint64_t)((const uint8_t *)at - m->buf);
 	if (m->count >= RTE_MIN(c->ctx->mirror_queue_max != 0 ?
-			c->ctx->mirror_queue_max : UMB_HTTP_PIPELINE_MAX,
-			(uint32_t)UMB_HTTP_PIPELINE_MAX)) {
+			c->ctx->mirror_queue_max : UMB_HTTP_MIRROR_QUEUE_MAX,
+			(uint32_t)UMB_HTTP_MIRROR_QUEUE_MAX)) {
 		/* Skipped; the shadow connection closes after the requests it
 		 * has, and mirroring resumes at a later request on a fresh one. */
 		CTR_INC(c, mirror_overflow);
@@ -138,7 +138,7 @@ mirror_pop(struct umb_http_conn *c, enum umb_outcome why, uint8_t reason)
 	struct umb_http_mirror *m = c->mirror;
 	struct umb_exchange *x = mq_at(m, 0)->x;
 
-	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_MIRROR_QUEUE_MAX);
 	m->count--;
 	if (x == NULL)
 		return;
@@ -363,7 +363,7 @@ sresp_message_complete(llhttp_t *p)
 	/* Answers come in order: this one answers the FIFO's head. */
 	e = mq_at(m, 0);
 	m->done_end = e->end != UINT64_MAX ? e->end : e->start;
-	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_PIPELINE_MAX);
+	m->head = (uint8_t)((m->head + 1) % UMB_HTTP_MIRROR_QUEUE_MAX);
 	m->count--;
 	m->answered--;
 	m->cur = NULL;

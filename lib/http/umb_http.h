@@ -133,6 +133,12 @@ const char *umb_outcome_name(enum umb_outcome o);
 #define UMB_HTTP_URI_MAX   4096  /**< bytes kept of the URI (servers commonly cap at 8 KiB) */
 #define UMB_HTTP_HOST_MAX  256   /**< bytes kept of the Host header */
 #define UMB_HTTP_PIPELINE_MAX 32 /**< pending requests per connection */
+/**
+ * Requests of one connection waiting for the shadow (sent, or kept for
+ * pacing or the next shadow connection): room for a few seconds of a busy
+ * keep-alive connection while the shadow link retransmits.
+ */
+#define UMB_HTTP_MIRROR_QUEUE_MAX 64
 
 /* umb_exchange.flags: the request and the exchange as a whole */
 #define UMB_X_MIDSTREAM   0x0001 /**< flow picked up without its handshake */
@@ -264,7 +270,7 @@ struct umb_http_ctx {
 	 */
 	struct rte_mempool *cpool;
 	uint64_t body_max;         /**< compare_body_max: bytes of body kept per answer */
-	/** Requests waiting for the shadow per connection (1..UMB_HTTP_PIPELINE_MAX, 0: the max). */
+	/** Requests waiting for the shadow per connection (1..UMB_HTTP_MIRROR_QUEUE_MAX, 0: the max). */
 	uint32_t mirror_queue_max;
 };
 
@@ -330,7 +336,7 @@ struct umb_http_mreq {
  * client stream offsets the mirror needs (docs/peer.md: pacing, allowlist).
  */
 struct umb_http_mirror {
-	struct umb_http_mreq q[UMB_HTTP_PIPELINE_MAX];
+	struct umb_http_mreq q[UMB_HTTP_MIRROR_QUEUE_MAX];
 	struct umb_exchange *cur;       /**< exchange whose shadow answer is being parsed */
 	XXH64_state_t hash;             /**< running hash of the shadow's body */
 	uint64_t fed;                   /**< client stream bytes parsed (offset of the next) */

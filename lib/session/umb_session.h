@@ -103,7 +103,7 @@ struct umb_session_params {
 	const struct umb_peer_ctx_params *peer;
 	uint64_t allowed_methods;   /**< bit per llhttp method: may reach the shadow */
 	uint64_t shadow_response_timeout_us; /**< request sent -> answer begun */
-	uint32_t shadow_queue_max;  /**< requests waiting for the shadow per flow, 0: 32 */
+	uint32_t shadow_queue_max;  /**< requests waiting for the shadow per flow, 0: 64 */
 	/** Kept content of mirrored exchanges for the comparator (NULL: none). */
 	struct rte_mempool *compare_pool;
 	uint64_t compare_body_max;  /**< body bytes kept per answer */

@@ -322,7 +322,7 @@ dump_prints_the_effective_configuration(void **state)
 			"sample_share = 0.0125\nsample_seed = 0\nrecord_unsampled = no\n"
 			"methods = GET,HEAD,OPTIONS\n"
 			"max_sessions = 10000\nnew_sessions_per_sec = 1000\nsession_burst = 100\n"
-			"held_bytes_per_session = 1048576\nshadow_queue_max = 32\n"
+			"held_bytes_per_session = 1048576\nshadow_queue_max = 64\n"
 			"shadow_response_timeout = 0.25\n"
 			"shadow_idle_timeout = 30\nflow_idle_timeout = 120\nmax_flows = 65536\n",
 			fx->dir, fx->dir);

@@ -452,6 +452,8 @@ overflow_caps(void **state)
 	size_t n = 0;
 
 	(void)state;
+	/* shadow_queue_max 32 (the default is UMB_HTTP_MIRROR_QUEUE_MAX) */
+	c->ctx->mirror_queue_max = UMB_HTTP_PIPELINE_MAX;
 	for (int i = 0; i < UMB_HTTP_PIPELINE_MAX + 2; i++)
 		n += (size_t)snprintf(many + n, sizeof(many) - n,
 				"GET /%02d HTTP/1.1\r\n\r\n", i);
@@ -463,6 +465,7 @@ overflow_caps(void **state)
 	umb_http_conn_end(c, 2);
 	umb_http_mirror_end(c, UMB_OUTCOME_shadow_timeout, 3);
 	assert_int_equal(T.nx, UMB_HTTP_PIPELINE_MAX);
+	c->ctx->mirror_queue_max = 0;
 	teardown_all();
 }
 
