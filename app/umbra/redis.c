@@ -10,14 +10,25 @@
  * (umb_launch_follow: the effective share in app->share_ppm, the same
  * atomic /umbra/share stores; a close-all on rolled_back). When it sees the
  * record turn promoted it exports at once, that batch's counter increments
- * also added to the launch's :final hash (its final flush). It does not
- * SUBSCRIBE: the record is re-read every REDIS_RECORD_MS.
+ * also added to the launch's :final hash (its final flush). The record is
+ * re-read every REDIS_RECORD_MS, and at once when a message comes on the
+ * launch's :events channel (umbractl PUBLISHes each change in the same
+ * transaction): a second connection, the subscriber, owned by this thread
+ * too, SUBSCRIBEs to it. A message only triggers a read through the batch
+ * connection (read_record), so a missed message costs at most the
+ * periodic read; the subscriber's failures are its own (sub_* counters,
+ * reconnects with the same backoff) and never touch the batch connection.
  *
  * Bounds: hiredis 0.14 has no command timeouts, so this file owns the
  * socket in non-blocking mode and waits with its own poll() and deadlines
  * (connect with AUTH, SELECT and PING: REDIS_CONNECT_MS; a batch:
  * REDIS_BATCH_MS; the final flush after the lcores return: REDIS_STOP_MS
- * from the stop request). The data lcores are never waited for: counters
+ * from the stop request). The subscriber never blocks: its socket is in
+ * the same poll() as the thread's naps, its connect, AUTH, SELECT and
+ * SUBSCRIBE are steps of a state machine under REDIS_CONNECT_MS, it is
+ * PINGed every REDIS_SUB_PING_MS, and its replies are bounded (flat arrays
+ * of a few elements, REDIS_SUB_REPLY_MAX bytes; anything else is an error
+ * and a reconnect). The data lcores are never waited for: counters
  * are read with relaxed loads, the route tables are merged into a private
  * copy, mismatch samples are copied and checked against samples_seen.
  * Nothing is queued while Redis is away: the next batch is the difference
@@ -59,6 +70,10 @@
 #define REDIS_STOP_MS 2000u
 #define REDIS_BACKOFF_MIN_MS 100u
 #define REDIS_BACKOFF_MAX_MS 5000u
+#define REDIS_SUB_PING_MS 5000u  /**< the subscriber's liveness check */
+#define REDIS_SUB_REPLY_MAX 65536u /**< bytes of one reply to the subscriber */
+#define REDIS_SUB_ELEMENTS_MAX 8 /**< elements of one (flat) reply to it */
+#define REDIS_REREAD_GAP_MS 10u  /**< record reads a message triggers: this apart */
 #define REDIS_LAUNCH_KEY_MAX (UMB_CONFIG_LAUNCH_LEN + 24) /**< umbra:v1:launch:NAME */
 #define REDIS_KEY_MAX (REDIS_LAUNCH_KEY_MAX + UMB_ROUTE_MAX + 48)
 #define REDIS_FIELD_MAX (UMB_CMP_PATH_MAX + 64)
@@ -82,7 +97,12 @@
 	X(record_applied, "times the launch record changed the share applied") \
 	X(record_errors, "launch records with a state or share not understood") \
 	X(final_flushes, "final flushes acknowledged (the launch promoted)") \
-	X(pending_increments, "counter increments never acknowledged at exit")
+	X(pending_increments, "counter increments never acknowledged at exit") \
+	X(sub_connects, "subscriptions made to the launch's :events channel") \
+	X(sub_reconnects, "subscriptions made after the first") \
+	X(sub_errors, "subscriber errors: connect, I/O, timeouts, error or bad replies") \
+	X(sub_messages, "messages received on the :events channel") \
+	X(sub_reads, "launch record reads a message (or a new subscription) triggered")
 
 #define UMB_REDIS_ENUM_(n, d) UMB_REDIS_##n,
 enum umb_redis_ctr { UMB_REDIS_COUNTERS(UMB_REDIS_ENUM_) UMB_REDIS_CTR_MAX };
@@ -102,16 +122,38 @@ struct meta {
 /* How a batch ended. */
 enum { B_NOT_SENT = 0, B_LOST, B_ABORTED, B_DONE };
 
+/* One connection to Redis and its reconnect state. */
+struct link {
+	redisContext *c;
+	const char *name;       /**< its errors' prefix: "" or "subscriber: " */
+	unsigned int i_errors, i_connects, i_reconnects; /**< its counters */
+	uint64_t backoff_ms, next_connect_ms;
+	int connected_once;
+	char logged[192];       /**< its last error printed (no repeats) */
+};
+
+/* The commands sent on connecting, to check their answers. */
+struct hello {
+	struct link *l;
+	const char *what[3];
+	size_t n;
+	int failed;
+};
+
+/* The subscriber's states. */
+enum { SUB_DOWN = 0, SUB_CONNECTING, SUB_HELLO, SUB_UP };
+
 struct exporter {
 	struct umb_app *app;
 	struct umb_redis_conf conf;
 	char where[UMB_CONFIG_REDIS_HOST_LEN + 64]; /**< the URL, password masked */
 	char appliance[160];    /**< hostname:file-prefix */
 	char k_launch[REDIS_LAUNCH_KEY_MAX];
-	redisContext *c;
+	char k_events[REDIS_LAUNCH_KEY_MAX + 8];    /**< its :events channel */
+	struct link bl;         /**< the batch connection: batches, record reads */
+	int bl_answered;        /**< bl answered a batch or a record read */
 	uint64_t ctr[UMB_REDIS_CTR_MAX];
 	char last_error[192];
-	char logged[192];       /**< last error printed (no repeats) */
 	/* counters by flat index: every snapshot group in order */
 	unsigned int nb_fields;
 	char (*names)[REDIS_NAME_MAX];
@@ -130,8 +172,16 @@ struct exporter {
 	size_t nb_meta, cap_meta;
 	int build_failed;
 	char batch_error[192];  /**< first error reply of a batch */
-	uint64_t backoff_ms, next_connect_ms;
-	int connected_once;
+	uint64_t last_read_ms;  /**< the last read of the record sent */
+	int reread;             /**< a message came: read the record at once */
+	/* the subscriber */
+	struct link sl;
+	int sub_state;          /**< SUB_* */
+	struct hello sub_hello; /**< AUTH, SELECT, SUBSCRIBE */
+	size_t sub_got;         /**< their answers read */
+	uint64_t sub_deadline;  /**< connect and hello; then a PING's answer (0: none due) */
+	uint64_t sub_next_ping, sub_up_ms;
+	char sub_refused[64];   /**< why the reader refused a reply */
 	char state[16];         /**< the launch record's state, last read */
 	int final_flush;        /**< promoted seen: the next batch also adds to :final */
 	int rules_warned;       /**< the record's rules differ: said once */
@@ -156,20 +206,52 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* An error of @p l: counted, kept as last_error, said once on stderr. */
+static void __rte_format_printf(3, 0)
+link_verror(struct exporter *x, struct link *l, const char *fmt, va_list ap)
+{
+	size_t n = strlen(l->name);
+
+	memcpy(x->last_error, l->name, n + 1);
+	vsnprintf(x->last_error + n, sizeof(x->last_error) - n, fmt, ap);
+	x->ctr[l->i_errors]++;
+	/* stderr: stdout may carry the exchanges. One line per new error. */
+	if (strcmp(l->logged, x->last_error) != 0) {
+		snprintf(l->logged, sizeof(l->logged), "%s", x->last_error);
+		fprintf(stderr, "redis: %s: %s\n", x->where, x->last_error);
+	}
+}
+
+static void __rte_format_printf(3, 4)
+link_error(struct exporter *x, struct link *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	link_verror(x, l, fmt, ap);
+	va_end(ap);
+}
+
+/* An error of the batch connection (or of what it carried). */
 static void __rte_format_printf(2, 3)
 set_error(struct exporter *x, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(x->last_error, sizeof(x->last_error), fmt, ap);
+	link_verror(x, &x->bl, fmt, ap);
 	va_end(ap);
-	x->ctr[UMB_REDIS_errors]++;
-	/* stderr: stdout may carry the exchanges. One line per new error. */
-	if (strcmp(x->logged, x->last_error) != 0) {
-		snprintf(x->logged, sizeof(x->logged), "%s", x->last_error);
-		fprintf(stderr, "redis: %s: %s\n", x->where, x->last_error);
-	}
+}
+
+/* An error of the subscriber. */
+static void __rte_format_printf(2, 3)
+sub_error(struct exporter *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	link_verror(x, &x->sl, fmt, ap);
+	va_end(ap);
 }
 
 /* Wait for @p ev on @p fd until @p deadline; 1 ready, 0 timeout, -1 error. */
@@ -194,11 +276,19 @@ wait_fd(int fd, short ev, uint64_t deadline)
 }
 
 static void
+link_close(struct link *l)
+{
+	if (l->c != NULL)
+		redisFree(l->c);
+	l->c = NULL;
+}
+
+/* The batch connection, closed. */
+static void
 disconnect(struct exporter *x)
 {
-	if (x->c != NULL)
-		redisFree(x->c);
-	x->c = NULL;
+	link_close(&x->bl);
+	x->bl_answered = 0;
 }
 
 /*
@@ -211,7 +301,7 @@ static int
 pipeline(struct exporter *x, size_t n, uint64_t deadline, int *written,
 		int (*on_reply)(struct exporter *, size_t, redisReply *, void *), void *arg)
 {
-	redisContext *c = x->c;
+	redisContext *c = x->bl.c;
 	int done = 0;
 
 	*written = 0;
@@ -258,11 +348,71 @@ pipeline(struct exporter *x, size_t n, uint64_t deadline, int *written,
 
 /* ---- connecting ------------------------------------------------------------ */
 
-struct hello {
-	const char *what[3];
-	int failed;
-};
+/*
+ * The steps both connections take; the batch connection waits for each
+ * (connect_redis), the subscriber's poll() drives them (sub_io).
+ */
 
+/* Start connecting @p l, without blocking: 0, or -1 said (l->c may be set). */
+static int
+link_open(struct exporter *x, struct link *l)
+{
+	redisContext *c = x->conf.is_unix ? redisConnectUnixNonBlock(x->conf.path) :
+		redisConnectNonBlock(x->conf.host, x->conf.port);
+
+	if (c == NULL) {
+		link_error(x, l, "connect: out of memory");
+		return -1;
+	}
+	l->c = c;
+	if (c->err) {
+		link_error(x, l, "connect: %s", c->errstr);
+		return -1;
+	}
+	return 0;
+}
+
+/* @p l's socket turned writable: 0 connected, or -1 said. */
+static int
+link_connected(struct exporter *x, struct link *l)
+{
+	socklen_t sl = sizeof(int);
+	int soerr = 0;
+
+	if (getsockopt(l->c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+		link_error(x, l, "connect: %s", strerror(soerr != 0 ? soerr : errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* AUTH and SELECT as configured, into @p l's output, named in @p h. */
+static int
+append_hello(struct exporter *x, struct link *l, struct hello *h)
+{
+	int rc = REDIS_OK;
+
+	*h = (struct hello){ .l = l };
+	if (x->conf.password[0] != '\0') {
+		if (x->conf.user[0] != '\0')
+			rc |= redisAppendCommand(l->c, "AUTH %s %s", x->conf.user,
+					x->conf.password);
+		else
+			rc |= redisAppendCommand(l->c, "AUTH %s", x->conf.password);
+		h->what[h->n++] = "AUTH";
+	}
+	if (x->conf.db != 0) {
+		rc |= redisAppendCommand(l->c, "SELECT %u", x->conf.db);
+		h->what[h->n++] = "SELECT";
+	}
+	if (rc != REDIS_OK) {
+		link_error(x, l, "connect: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Answer @p i of those of @p arg (a struct hello): an error fails it. */
 static int
 on_hello(struct exporter *x, size_t i, redisReply *r, void *arg)
 {
@@ -270,72 +420,67 @@ on_hello(struct exporter *x, size_t i, redisReply *r, void *arg)
 
 	if (!h->failed && r->type == REDIS_REPLY_ERROR) {
 		/* A server's error text never holds the password sent. */
-		set_error(x, "%s: %.120s", h->what[i], r->str);
+		link_error(x, h->l, "%s: %.120s", h->what[i], r->str);
 		h->failed = 1;
 	}
 	return 0;
 }
 
-/* Connect, AUTH, SELECT, PING, all before @p deadline. 0 or -1 (counted). */
+/* @p l is up: counted; said when it comes back (@p what). */
+static void
+link_up(struct exporter *x, struct link *l, const char *what)
+{
+	x->ctr[l->i_connects]++;
+	if (l->connected_once)
+		x->ctr[l->i_reconnects]++;
+	if (l->connected_once || l->logged[0] != '\0')
+		fprintf(stderr, "redis: %s: %s\n", x->where, what);
+	l->connected_once = 1;
+	l->logged[0] = '\0';
+}
+
+/* @p l failed: closed; the next attempt after its backoff, which doubles. */
+static void
+link_backoff(struct link *l)
+{
+	link_close(l);
+	l->next_connect_ms = now_ms() + l->backoff_ms;
+	l->backoff_ms = RTE_MIN(l->backoff_ms * 2, (uint64_t)REDIS_BACKOFF_MAX_MS);
+}
+
+/* The batch connection: connect, AUTH, SELECT, PING before @p deadline. */
 static int
 connect_redis(struct exporter *x, uint64_t deadline)
 {
-	struct hello h = { { NULL }, 0 };
-	socklen_t sl = sizeof(int);
-	size_t n = 0;
-	int soerr = 0, written, w;
-	redisContext *c;
+	struct link *l = &x->bl;
+	char up[UMB_CONFIG_LAUNCH_LEN + 32];
+	struct hello h;
+	int written, w;
 
-	c = x->conf.is_unix ? redisConnectUnixNonBlock(x->conf.path) :
-		redisConnectNonBlock(x->conf.host, x->conf.port);
-	if (c == NULL) {
-		set_error(x, "connect: out of memory");
+	if (link_open(x, l) != 0)
 		goto fail;
-	}
-	x->c = c;
-	if (c->err) {
-		set_error(x, "connect: %s", c->errstr);
-		goto fail;
-	}
-	w = wait_fd(c->fd, POLLOUT, deadline);
+	w = wait_fd(l->c->fd, POLLOUT, deadline);
 	if (w <= 0) {
 		set_error(x, "connect: %s", w == 0 ? "timed out" : strerror(errno));
 		goto fail;
 	}
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-		set_error(x, "connect: %s", strerror(soerr != 0 ? soerr : errno));
+	if (link_connected(x, l) != 0 || append_hello(x, l, &h) != 0)
+		goto fail;
+	if (redisAppendCommand(l->c, "PING") != REDIS_OK) {
+		set_error(x, "connect: out of memory");
 		goto fail;
 	}
-	if (x->conf.password[0] != '\0') {
-		if (x->conf.user[0] != '\0')
-			redisAppendCommand(c, "AUTH %s %s", x->conf.user, x->conf.password);
-		else
-			redisAppendCommand(c, "AUTH %s", x->conf.password);
-		h.what[n++] = "AUTH";
-	}
-	if (x->conf.db != 0) {
-		redisAppendCommand(c, "SELECT %u", x->conf.db);
-		h.what[n++] = "SELECT";
-	}
-	redisAppendCommand(c, "PING");
-	h.what[n++] = "PING";
-	if (pipeline(x, n, deadline, &written, on_hello, &h) != 0 || h.failed)
+	h.what[h.n++] = "PING";
+	if (pipeline(x, h.n, deadline, &written, on_hello, &h) != 0 || h.failed)
 		goto fail;
-	x->ctr[UMB_REDIS_connects]++;
-	if (x->connected_once)
-		x->ctr[UMB_REDIS_reconnects]++;
-	if (x->connected_once || x->logged[0] != '\0')
-		fprintf(stderr, "redis: %s: connected (launch %s)\n", x->where,
-				x->app->opt.launch);
-	x->connected_once = 1;
-	x->logged[0] = '\0';
-	x->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	snprintf(up, sizeof(up), "connected (launch %s)", x->app->opt.launch);
+	link_up(x, l, up);
+	l->backoff_ms = REDIS_BACKOFF_MIN_MS;
 	return 0;
 fail:
-	disconnect(x);
 	x->ctr[UMB_REDIS_connect_failures]++;
-	x->next_connect_ms = now_ms() + x->backoff_ms;
-	x->backoff_ms = RTE_MIN(x->backoff_ms * 2, (uint64_t)REDIS_BACKOFF_MAX_MS);
+	link_backoff(l);
+	x->bl_answered = 0;
 	return -1;
 }
 
@@ -363,7 +508,7 @@ cmd(struct exporter *x, uint8_t kind, uint32_t idx, uint64_t val, int argc,
 		x->meta = m;
 		x->cap_meta = cap;
 	}
-	if (redisAppendCommandArgv(x->c, argc, argv, len) != REDIS_OK) {
+	if (redisAppendCommandArgv(x->bl.c, argc, argv, len) != REDIS_OK) {
 		x->build_failed = 1;
 		return;
 	}
@@ -583,7 +728,7 @@ build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
 
 	x->nb_meta = 0;
 	x->build_failed = 0;
-	redisAppendCommand(x->c, "MULTI");
+	redisAppendCommand(x->bl.c, "MULTI");
 	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {
 		const uint64_t *v;
 		const struct umb_ctr_group *g = umb_snapshot_group(s, i, &v);
@@ -656,7 +801,7 @@ build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
 		}
 		cmd(x, M_RECORD, 0, 0, (int)RTE_DIM(rd), rd);
 	}
-	redisAppendCommand(x->c, "EXEC");
+	redisAppendCommand(x->bl.c, "EXEC");
 }
 
 /* ---- the launch record ------------------------------------------------------ */
@@ -822,8 +967,8 @@ export_once(struct exporter *x, int final)
 	uint64_t now = now_ms(), deadline;
 	int written = 0, rc, final_flush;
 
-	if (x->c == NULL) {
-		if (!final && now < x->next_connect_ms)
+	if (x->bl.c == NULL) {
+		if (!final && now < x->bl.next_connect_ms)
 			return -1;
 		deadline = final ? RTE_MAX(x->stop_deadline_ms, now + 100) :
 			now + REDIS_CONNECT_MS;
@@ -847,6 +992,8 @@ export_once(struct exporter *x, int final)
 		umb_snapshot_release(&snap);
 		return -1;
 	}
+	x->reread = 0;          /* the batch reads the record */
+	x->last_read_ms = now;
 	rc = pipeline(x, x->nb_meta + 2, deadline, &written, on_batch, &b);
 	if (b.end == B_DONE) {
 		exec_done(x, b.exec, final_flush);
@@ -864,9 +1011,10 @@ export_once(struct exporter *x, int final)
 	umb_snapshot_release(&snap);
 	if (rc != 0) {
 		disconnect(x);
-		x->next_connect_ms = now_ms();
+		x->bl.next_connect_ms = now_ms();
 		return -1;
 	}
+	x->bl_answered = 1;
 	return b.end == B_DONE ? 0 : -1;
 }
 
@@ -883,8 +1031,10 @@ on_record(struct exporter *x, size_t i, redisReply *r, void *arg)
 }
 
 /*
- * Between two exports, the launch record alone (HMGET): a change made in
- * Redis is applied within REDIS_RECORD_MS plus one round trip.
+ * Between two exports, the launch record alone (HMGET), on the batch
+ * connection: every REDIS_RECORD_MS, and at once when the subscriber got a
+ * message. A change made in Redis is applied within REDIS_RECORD_MS plus
+ * one round trip even when its message was missed.
  */
 static void
 read_record(struct exporter *x)
@@ -893,24 +1043,285 @@ read_record(struct exporter *x)
 		"rules_name", "rules_hash" };
 	int written;
 
-	if (redisAppendCommandArgv(x->c, (int)RTE_DIM(argv), argv, NULL) != REDIS_OK ||
+	if (x->reread)
+		x->ctr[UMB_REDIS_sub_reads]++;
+	x->reread = 0;
+	x->last_read_ms = now_ms();
+	if (redisAppendCommandArgv(x->bl.c, (int)RTE_DIM(argv), argv, NULL) != REDIS_OK ||
 			pipeline(x, 1, now_ms() + REDIS_BATCH_MS, &written, on_record, NULL) != 0) {
 		disconnect(x);
-		x->next_connect_ms = now_ms();
+		x->bl.next_connect_ms = now_ms();
+		return;
 	}
+	x->bl_answered = 1;
+}
+
+/* ---- the subscriber ------------------------------------------------------- */
+
+/*
+ * SUBSCRIBE umbra:v1:launch:NAME:events on a connection of its own, driven
+ * by the thread's poll() (wait_events), never waited for. It connects only
+ * while the batch connection is up and answering (a message is acted on
+ * through it), and each message, or a new subscription (messages may have
+ * been missed while it was down), makes the thread read the record at once.
+ *
+ * Its replies are small and flat: ["message", channel, line], ["subscribe",
+ * channel, 1], ["pong", ""]. hiredis' reader gets object functions that
+ * refuse anything else (nested arrays, more than REDIS_SUB_ELEMENTS_MAX
+ * elements, a string over REDIS_SUB_REPLY_MAX bytes) before memory is taken
+ * for it, and a reply still incomplete with more than REDIS_SUB_REPLY_MAX
+ * bytes buffered is refused too. Each refusal is an error and a reconnect.
+ */
+static redisReplyObjectFunctions sub_fn;
+static redisReplyObjectFunctions *hiredis_fn;   /**< hiredis' own */
+
+static void *
+sub_create_string(const redisReadTask *t, char *str, size_t len)
+{
+	if (len > REDIS_SUB_REPLY_MAX) {
+		snprintf(the_exporter.sub_refused, sizeof(the_exporter.sub_refused),
+				"a string of %zu bytes", len);
+		return NULL;
+	}
+	return hiredis_fn->createString(t, str, len);
+}
+
+static void *
+sub_create_array(const redisReadTask *t, int elements)
+{
+	if (t->parent != NULL || elements < 0 || elements > REDIS_SUB_ELEMENTS_MAX) {
+		snprintf(the_exporter.sub_refused, sizeof(the_exporter.sub_refused),
+				"%s of %d elements", t->parent != NULL ? "a nested array" :
+				"an array", elements);
+		return NULL;
+	}
+	return hiredis_fn->createArray(t, elements);
+}
+
+/* The subscriber failed: closed, its next attempt after the backoff. */
+static void
+sub_fail(struct exporter *x)
+{
+	/* Up for a while: back soon; failing again soon backs off further. */
+	if (x->sub_state == SUB_UP && now_ms() - x->sub_up_ms >= REDIS_BACKOFF_MAX_MS)
+		x->sl.backoff_ms = REDIS_BACKOFF_MIN_MS;
+	link_backoff(&x->sl);
+	x->sub_state = SUB_DOWN;
+	x->sub_deadline = 0;
+}
+
+/* Start connecting (no wait): poll() says when the socket is writable. */
+static void
+sub_start(struct exporter *x, uint64_t now)
+{
+	struct link *l = &x->sl;
+
+	if (link_open(x, l) != 0) {
+		sub_fail(x);
+		return;
+	}
+	if (hiredis_fn == NULL) {
+		hiredis_fn = l->c->reader->fn;
+		sub_fn = *hiredis_fn;
+		sub_fn.createString = sub_create_string;
+		sub_fn.createArray = sub_create_array;
+	}
+	l->c->reader->fn = &sub_fn;
+	x->sub_state = SUB_CONNECTING;
+	x->sub_deadline = now + REDIS_CONNECT_MS;
+}
+
+/* Is @p r the array [@p kind, our channel, ...] of @p n elements ([kind, x] for 2)? */
+static int
+is_push(const struct exporter *x, const redisReply *r, const char *kind, size_t n)
+{
+	const redisReply *e0, *e1;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != n)
+		return 0;
+	e0 = r->element[0];
+	e1 = r->element[1];
+	return e0->type == REDIS_REPLY_STRING && e0->len == strlen(kind) &&
+		memcmp(e0->str, kind, e0->len) == 0 && (n < 3 ||
+		(e1->type == REDIS_REPLY_STRING && e1->len == strlen(x->k_events) &&
+		memcmp(e1->str, x->k_events, e1->len) == 0));
+}
+
+/* One reply to the subscriber: 0, or -1 said (then it reconnects). */
+static int
+sub_reply(struct exporter *x, redisReply *r)
+{
+	if (x->sub_state == SUB_HELLO) {
+		size_t i = x->sub_got++;
+		char up[REDIS_LAUNCH_KEY_MAX + 32];
+
+		on_hello(x, i, r, &x->sub_hello);
+		if (x->sub_hello.failed)
+			return -1;
+		if (i + 1 < x->sub_hello.n)
+			return 0;
+		if (!is_push(x, r, "subscribe", 3)) {
+			sub_error(x, "SUBSCRIBE: unexpected answer (type %d)", r->type);
+			return -1;
+		}
+		x->sub_state = SUB_UP;
+		x->sub_up_ms = now_ms();
+		x->sub_deadline = 0;
+		x->sub_next_ping = x->sub_up_ms + REDIS_SUB_PING_MS;
+		snprintf(up, sizeof(up), "subscribed to %s", x->k_events);
+		link_up(x, &x->sl, up);
+		x->reread = 1;  /* what changed while it was not subscribed */
+		return 0;
+	}
+	if (is_push(x, r, "message", 3)) {
+		x->ctr[UMB_REDIS_sub_messages]++;
+		x->reread = 1;
+		return 0;
+	}
+	if (is_push(x, r, "pong", 2)) {
+		x->sub_deadline = 0;
+		return 0;
+	}
+	sub_error(x, "unexpected reply (type %d, %zu elements)", r->type,
+			r->type == REDIS_REPLY_ARRAY ? r->elements : (size_t)0);
+	return -1;
+}
+
+/* The subscriber's socket is ready (@p rev): connect, write, read. */
+static void
+sub_io(struct exporter *x, short rev)
+{
+	struct link *l = &x->sl;
+	redisContext *c = l->c;
+	int done;
+
+	if (x->sub_state == SUB_CONNECTING) {
+		if (link_connected(x, l) != 0 || append_hello(x, l, &x->sub_hello) != 0)
+			goto fail;
+		if (redisAppendCommand(c, "SUBSCRIBE %s", x->k_events) != REDIS_OK) {
+			sub_error(x, "connect: out of memory");
+			goto fail;
+		}
+		x->sub_hello.what[x->sub_hello.n++] = "SUBSCRIBE";
+		x->sub_got = 0;
+		x->sub_state = SUB_HELLO;
+		rev = POLLOUT;
+	}
+	if ((rev & POLLOUT) && sdslen(c->obuf) > 0 && redisBufferWrite(c, &done) != REDIS_OK) {
+		sub_error(x, "write: %s", c->errstr);
+		goto fail;
+	}
+	if (!(rev & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	if (redisBufferRead(c) != REDIS_OK) {
+		sub_error(x, "read: %s", c->errstr);
+		goto fail;
+	}
+	for (;;) {
+		void *r = NULL;
+		int rc;
+
+		x->sub_refused[0] = '\0';
+		if (redisGetReplyFromReader(c, &r) != REDIS_OK) {
+			if (x->sub_refused[0] != '\0')
+				sub_error(x, "reply refused: %s", x->sub_refused);
+			else
+				sub_error(x, "protocol: %s", c->errstr);
+			goto fail;
+		}
+		if (r == NULL)
+			break;
+		rc = sub_reply(x, r);
+		freeReplyObject(r);
+		if (rc != 0)
+			goto fail;
+	}
+	if (c->reader->len - c->reader->pos > REDIS_SUB_REPLY_MAX) {
+		sub_error(x, "reply refused: more than %u bytes", REDIS_SUB_REPLY_MAX);
+		goto fail;
+	}
+	return;
+fail:
+	sub_fail(x);
+}
+
+/* Its timers: connect when due, the connect's deadline, the PINGs. */
+static void
+sub_tick(struct exporter *x, uint64_t now)
+{
+	switch (x->sub_state) {
+	case SUB_DOWN:
+		if (x->bl.c != NULL && x->bl_answered && now >= x->sl.next_connect_ms)
+			sub_start(x, now);
+		break;
+	case SUB_CONNECTING:
+	case SUB_HELLO:
+		if (now >= x->sub_deadline) {
+			sub_error(x, "connect: timed out");
+			sub_fail(x);
+		}
+		break;
+	case SUB_UP:
+		if (x->sub_deadline != 0 && now >= x->sub_deadline) {
+			sub_error(x, "PING: no answer within %u ms", REDIS_CONNECT_MS);
+			sub_fail(x);
+		} else if (x->sub_deadline == 0 && now >= x->sub_next_ping) {
+			if (redisAppendCommand(x->sl.c, "PING") != REDIS_OK) {
+				sub_error(x, "PING: out of memory");
+				sub_fail(x);
+				break;
+			}
+			x->sub_deadline = now + REDIS_CONNECT_MS;
+			x->sub_next_ping = now + REDIS_SUB_PING_MS;
+		}
+		break;
+	}
+}
+
+/* When sub_tick() has something to do (UINT64_MAX: nothing). */
+static uint64_t
+sub_due(const struct exporter *x)
+{
+	switch (x->sub_state) {
+	case SUB_DOWN:
+		return x->bl.c != NULL && x->bl_answered ? x->sl.next_connect_ms : UINT64_MAX;
+	case SUB_UP:
+		return x->sub_deadline != 0 ? x->sub_deadline : x->sub_next_ping;
+	default:
+		return x->sub_deadline;
+	}
+}
+
+static void
+sub_close(struct exporter *x)
+{
+	link_close(&x->sl);
+	x->sub_state = SUB_DOWN;
 }
 
 /* ---- the thread ------------------------------------------------------------ */
 
-/* Sleep until @p until (monotonic ms) or a stop request. */
+/*
+ * Sleep until @p until (monotonic ms), a stop request or the subscriber's
+ * socket ready (then serve it).
+ */
 static void
-nap(struct exporter *x, uint64_t until)
+wait_events(struct exporter *x, uint64_t until)
 {
+	struct pollfd p[2] = {
+		{ .fd = x->wake[0], .events = POLLIN },
+		{ .fd = -1 },
+	};
 	uint64_t now = now_ms();
-	struct pollfd p = { .fd = x->wake[0], .events = POLLIN };
 
-	if (until > now)
-		poll(&p, 1, (int)RTE_MIN(until - now, (uint64_t)REDIS_TICK_MS));
+	if (x->sub_state != SUB_DOWN) {
+		p[1].fd = x->sl.c->fd;
+		p[1].events = x->sub_state == SUB_CONNECTING ? POLLOUT :
+			POLLIN | (sdslen(x->sl.c->obuf) > 0 ? POLLOUT : 0);
+	}
+	if (poll(p, 2, until > now ? (int)RTE_MIN(until - now, (uint64_t)REDIS_TICK_MS) : 0)
+			> 0 && p[1].revents != 0)
+		sub_io(x, p[1].revents);
 }
 
 static void *
@@ -925,7 +1336,7 @@ exporter_main(void *arg)
 	sigaddset(&ss, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	while (!__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t now = now_ms();
+		uint64_t now = now_ms(), until;
 
 		if (now >= next_tick) {
 			export_once(x, 0);
@@ -933,25 +1344,34 @@ exporter_main(void *arg)
 			next_record = now_ms() + REDIS_RECORD_MS;
 			if (x->final_flush)
 				next_tick = now_ms();   /* promoted: flush now */
-		} else if (x->c == NULL && now >= x->next_connect_ms) {
+		} else if (x->bl.c == NULL && now >= x->bl.next_connect_ms) {
 			/* Back sooner than the tick: export at once. */
 			if (export_once(x, 0) == 0) {
 				next_tick = now_ms() + REDIS_TICK_MS;
 				next_record = now_ms() + REDIS_RECORD_MS;
 			}
-		} else if (x->c != NULL && now >= next_record) {
+		} else if (x->bl.c != NULL && (now >= next_record || (x->reread &&
+				now >= x->last_read_ms + REDIS_REREAD_GAP_MS))) {
+			if (now >= next_record)
+				next_record = next_tick + REDIS_RECORD_MS;
 			read_record(x);
-			next_record = next_tick + REDIS_RECORD_MS;
 			if (x->final_flush)
 				next_tick = now_ms();   /* promoted: flush now */
 		}
-		if (x->c == NULL)
-			nap(x, RTE_MIN(next_tick, RTE_MAX(x->next_connect_ms, now + 1)));
+		now = now_ms();
+		if (x->bl.c == NULL)
+			until = RTE_MIN(next_tick, RTE_MAX(x->bl.next_connect_ms, now + 1));
+		else if (x->reread)
+			until = RTE_MIN(next_tick, RTE_MIN(next_record,
+					x->last_read_ms + REDIS_REREAD_GAP_MS));
 		else
-			nap(x, RTE_MIN(next_tick, next_record));
+			until = RTE_MIN(next_tick, next_record);
+		wait_events(x, RTE_MIN(until, sub_due(x)));
+		sub_tick(x, now_ms());
 	}
+	sub_close(x);
 	/* The final flush: the lcores have returned, every counter is final. */
-	if (export_once(x, 1) != 0 && x->c == NULL && now_ms() < x->stop_deadline_ms)
+	if (export_once(x, 1) != 0 && x->bl.c == NULL && now_ms() < x->stop_deadline_ms)
 		export_once(x, 1);
 	{
 		struct umb_snapshot snap;
@@ -987,7 +1407,14 @@ umb_redis_start(struct umb_app *app)
 	umb_config_redis_str(&x->conf, x->where, sizeof(x->where));
 	umb_appliance_id(x->appliance, sizeof(x->appliance));
 	snprintf(x->k_launch, sizeof(x->k_launch), "umbra:v1:launch:%s", app->opt.launch);
-	x->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	snprintf(x->k_events, sizeof(x->k_events), "umbra:v1:launch:%s:events",
+			app->opt.launch);
+	x->bl = (struct link){ .name = "", .i_errors = UMB_REDIS_errors,
+		.i_connects = UMB_REDIS_connects, .i_reconnects = UMB_REDIS_reconnects,
+		.backoff_ms = REDIS_BACKOFF_MIN_MS };
+	x->sl = (struct link){ .name = "subscriber: ", .i_errors = UMB_REDIS_sub_errors,
+		.i_connects = UMB_REDIS_sub_connects,
+		.i_reconnects = UMB_REDIS_sub_reconnects, .backoff_ms = REDIS_BACKOFF_MIN_MS };
 	for (unsigned int i = 0; i < umb_snapshot_nb_groups(); i++) {
 		const uint64_t *v;
 		struct umb_snapshot none;

@@ -17,8 +17,15 @@
 #    the appliance's final flush; two offline appliances on one launch:
 #    `launch status` requests, mirrored and outcomes are the sums of their
 #    summaries (test_redis.sh checks every counter); Redis killed: umbractl
-#    says unreachable (exit 3), the appliance runs on; wrong and right
-#    passwords (URL, environment, file), a record that is not understood.
+#    says unreachable (exit 3), the appliance runs on and subscribes again;
+#    wrong and right passwords (URL, environment, file), a record that is
+#    not understood;
+#  - the appliance's subscriber (SUBSCRIBE to the launch's :events channel):
+#    with it up, a change through umbractl is applied within 200 ms in at
+#    least 9 of 10 tries; a change made with HSET alone (no PUBLISH: the
+#    message missed) is still applied within 1 s (the periodic re-read); a
+#    subscriber answered garbage, a huge string and a huge array (a proxy)
+#    counts each as an error and reconnects, the batch connection untouched.
 # Every wait is bounded; everything started here is stopped on exit.
 # usage: tests/app/test_launch.sh UMBRACTL UMBRA   (prints 'N passed, N failed')
 set -uo pipefail
@@ -270,6 +277,54 @@ while True:
         sys.exit(1)
     time.sleep(0.005)
 EOF
+# follow.py SOCKET TRIES LIMIT_MS CMD...: TRIES times, after a random pause
+# (0.1-0.6 s, so as not to keep step with the appliance's periodic read),
+# runs CMD with {pct} replaced by a new share and polls the appliance's
+# /umbra/share every 2 ms, from just before CMD starts (one process: no
+# interpreter start in the figure), until that share is applied. Prints the
+# ms each try took ("never" past LIMIT_MS, "failed" when CMD failed).
+cat >"$W/follow.py" <<'EOF'
+import json, random, socket, subprocess, sys, time
+path, tries, limit, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(2)
+s.connect(path)
+json.loads(s.recv(16384))
+def share():
+    s.send(b"/umbra/share")
+    return json.loads(s.recv(65536))["/umbra/share"]["share_ppm"]
+out = []
+for i in range(tries):
+    pct = 21 + (i * 7 + share() // 10000) % 60
+    time.sleep(random.uniform(0.1, 0.6))
+    t0 = time.monotonic()
+    p = subprocess.Popen([a.replace("{pct}", str(pct)) for a in cmd],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        ms = (time.monotonic() - t0) * 1000
+        if share() == pct * 10000:
+            out.append("%.0f" % ms)
+            break
+        if ms > limit:
+            out.append("never")
+            break
+        time.sleep(0.002)
+    if p.wait(timeout=10) != 0:
+        out[-1] = "failed"
+print(" ".join(out))
+EOF
+# follow_n TAG TRIES LIMIT_MS CMD...: follow.py on appliance TAG; its figures in FOLLOWED
+follow_n() {
+  local tag=$1
+  shift
+  FOLLOWED=$(timeout 60 python3 "$W/follow.py" "/var/run/dpdk/$P$tag/dpdk_telemetry.v2" "$@" 2>&1)
+}
+# within MS: how many of FOLLOWED took MS or less
+within() {
+  local n=0 v
+  for v in $FOLLOWED; do [[ $v =~ ^[0-9]+$ ]] && [ "$v" -le "$1" ] && n=$((n + 1)); done
+  echo "$n"
+}
 # watch TAG T0_NS TIMEOUT_MS MODE [N]: sets WAITED (ms) and WVAL; 0 when it held
 watch() {
   local r rc tag=$1
@@ -428,6 +483,8 @@ start_redis() {
   return 1
 }
 rcli() { local s=$1; shift; timeout 5 redis-cli -s "$W/$s.sock" "$@"; }
+# numsub SERVER LAUNCH: how many subscribe to the launch's :events channel
+numsub() { rcli "$1" PUBSUB NUMSUB "umbra:v1:launch:$2:events" | tail -n 1; }
 
 start_redis main || { ko "redis-server" "did not start"; finish; }
 MAIN=$RPID
@@ -467,7 +524,7 @@ if [ "$n" = 2 ] && echo "$last" | grep -q "ts_us [0-9]* who .* verb share arg 30
 else ko "history stream" "XLEN $n: $last"; fi
 
 # a live appliance follows the record
-appliance c 0 30 --redis "unix://$W/main.sock" --launch l1
+appliance c 0 45 --redis "unix://$W/main.sock" --launch l1
 C=$APID
 up c "$C"
 LC="--file-prefix ${P}c"
@@ -503,6 +560,20 @@ pyjson "status through Redis: the appliance reporting, requests counted, history
 if grep -q "the record's compare rules are compare.ini" "$W/c.err"; then
   ok "the appliance warns that its rules differ from the record's"
 else ko "rules warning" "$(grep rules "$W/c.err")"; fi
+# the subscriber: a change is applied as soon as its message comes
+for _ in $(seq 30); do [ "$(numsub main l1)" = 1 ] && break; sleep 0.1; done
+if [ "$(numsub main l1)" = 1 ]; then ok "the appliance subscribes to umbra:v1:launch:l1:events"
+else ko "subscriber" "PUBSUB NUMSUB: $(numsub main l1)"; fi
+follow_n c 10 1000 "$U" $R --launch l1 launch share "{pct}"
+echo "# following through the subscriber (ms from umbractl starting to /umbra/share): $FOLLOWED"
+if [ "$(within 200)" -ge 9 ] && [ "$(within 1000)" = 10 ]; then
+  ok "with the subscriber up, $(within 200) of 10 changes applied within 200 ms ($FOLLOWED ms)"
+else ko "following through the subscriber" "$(within 200) of 10 within 200 ms: $FOLLOWED"; fi
+# a change with no PUBLISH (its message missed): the periodic read follows it
+follow_n c 4 1000 redis-cli -s "$W/main.sock" HSET umbra:v1:launch:l1 share "{pct}"
+echo "# following HSET alone, no message (ms): $FOLLOWED"
+if [ "$(within 1000)" = 4 ]; then ok "a change without its message (HSET alone) is still applied within 1 s ($FOLLOWED ms)"
+else ko "a missed message" "$(within 1000) of 4 within 1 s: $FOLLOWED"; fi
 # rollback through Redis: the appliance shuts its shadow connections
 c0=$(ctr c mirror rollback_closes)
 o0=$(open_conns c)
@@ -523,6 +594,10 @@ kill -INT "$C" 2>/dev/null
 wait_exit "$C" 100
 grep -q 'rolled back: every shadow connection is shut now' "$W/c.err" &&
   ok "the appliance said it shut its connections (exit $URC)" || ko "rollback message" "$(tail -n 3 "$W/c.err")"
+if [ "$(rstat "$W/c.out" sub_connects)" = 1 ] && [ "$(rstat "$W/c.out" sub_errors)" = 0 ] &&
+    [ "$(rstat "$W/c.out" sub_messages)" -ge 15 ] && [ "$(rstat "$W/c.out" sub_reads)" -ge 15 ]; then
+  ok "the subscriber's counters: sub_connects 1, sub_errors 0, sub_messages $(rstat "$W/c.out" sub_messages), sub_reads $(rstat "$W/c.out" sub_reads)"
+else ko "subscriber counters" "$(grep '^redis' "$W/c.out")"; fi
 
 # restart mid-launch: the new run resumes the record's state
 run $R --launch l2 launch start 40
@@ -632,6 +707,88 @@ kill -INT "$F" 2>/dev/null
 wait_exit "$F" 200
 [ "$URC" = 0 ] && [ "$(rstat "$W/f.out" reconnects)" -ge 1 ] && ok "the appliance reconnected and exits 0" ||
   ko "reconnect" "rc $URC $(grep '^redis' "$W/f.out")"
+[ "$(rstat "$W/f.out" sub_reconnects)" -ge 1 ] && [ "$(rstat "$W/f.out" sub_errors)" -ge 1 ] &&
+  ok "its subscriber lost Redis (sub_errors $(rstat "$W/f.out" sub_errors)) and subscribed again (sub_reconnects $(rstat "$W/f.out" sub_reconnects))" ||
+  ko "subscribing again" "$(grep '^redis' "$W/f.out")"
+
+# a subscriber answered garbage, a huge string, a huge array (through a proxy)
+cat >"$W/proxy.py" <<'EOF'
+# proxy.py LISTEN UPSTREAM: relays Redis connections; the first three that
+# start with SUBSCRIBE are answered, instead of by Redis: a bad type byte, a
+# bulk string of 100 MB (sent until the client hangs up), an array of a
+# million elements.
+import socket, sys, threading
+listen, upstream = sys.argv[1], sys.argv[2]
+bad = [b"?garbage\r\n", b"$100000000\r\n", b"*1000000\r\n"]
+subs = []
+lock = threading.Lock()
+def relay(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def serve(c):
+    first = c.recv(65536)
+    if first.startswith(b"*2\r\n$9\r\nSUBSCRIBE\r\n"):
+        with lock:
+            k = len(subs)
+            subs.append(k)
+        if k < len(bad):
+            try:
+                c.sendall(bad[k])
+                while k == 1:
+                    c.sendall(b"x" * 65536)
+                while c.recv(65536):
+                    pass
+            except OSError:
+                pass
+            c.close()
+            return
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    u.connect(upstream)
+    u.sendall(first)
+    threading.Thread(target=relay, args=(u, c), daemon=True).start()
+    relay(c, u)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(listen)
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+python3 "$W/proxy.py" "$W/proxy.sock" "$W/main.sock" >"$W/proxy.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -S "$W/proxy.sock" ] && break; sleep 0.05; done
+run $R --launch l6 launch start 30
+appliance g 0 60 --redis "unix://$W/proxy.sock" --launch l6
+G=$APID
+up g "$G"
+for _ in $(seq 100); do [ "$(numsub main l6)" = 1 ] && break; sleep 0.1; done
+[ "$(numsub main l6)" = 1 ] && ok "the subscriber gets through after three bad answers" ||
+  ko "subscriber after bad answers" "PUBSUB NUMSUB $(numsub main l6): $(grep subscriber "$W/g.err" | head -n 5)"
+follow_n g 3 1000 "$U" $R --launch l6 launch share "{pct}"
+[ "$(within 1000)" = 3 ] && ok "... and the appliance follows the record ($FOLLOWED ms)" ||
+  ko "following after bad answers" "$FOLLOWED"
+kill -INT "$G" 2>/dev/null
+wait_exit "$G" 100
+GO=$W/g.out
+if [ "$URC" = 0 ] && [ "$(rstat "$GO" sub_errors)" = 3 ] && [ "$(rstat "$GO" sub_connects)" = 1 ] &&
+    [ "$(rstat "$GO" sub_messages)" -ge 3 ] && [ "$(rstat "$GO" connects)" = 1 ] &&
+    [ "$(rstat "$GO" errors)" = 0 ] && [ "$(rstat "$GO" lost_batches)" = 0 ] &&
+    grep -q 'subscriber: protocol: Protocol error' "$W/g.err" &&
+    grep -q 'subscriber: reply refused: more than 65536 bytes' "$W/g.err" &&
+    grep -q 'subscriber: reply refused: an array of 1000000 elements' "$W/g.err"; then
+  ok "bad answers to the subscriber: 3 sub_errors, each a reconnect; the batch connection untouched (connects 1, errors 0, batches $(rstat "$GO" batches))"
+else ko "bad answers to the subscriber" "rc $URC: $(grep '^redis' "$GO"); $(grep subscriber "$W/g.err" | head -n 5)"; fi
 
 # passwords
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
