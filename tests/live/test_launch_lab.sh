@@ -182,6 +182,25 @@ grows() { # grows SECONDS: the shadow log got new lines of ours in that time
   a=$(shadow_count); sleep "$1"; b=$(shadow_count)
   [ "$b" -gt "$a" ]
 }
+# rollback_check TAG HOW UMBRACTL-OPTIONS...: umbractl launch rollback, then
+# no connection from umbra left on the shadow host within a second
+rollback_check() {
+  local tag=$1 how=$2 before left t0
+  shift 2
+  before=$(umbra_conns)
+  ctl "$@" launch rollback || ko "$tag: rollback" "$(cat "$W/ctl.out")"
+  t0=$(date +%s%N)
+  left=-1
+  for _ in $(seq 1 30); do
+    if [ "$(umbra_conns)" -eq 0 ]; then left=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+    sleep 0.05
+  done
+  if [ "$before" -gt 0 ] && [ "$left" -ge 0 ] && [ "$left" -le 1000 ]; then
+    ok "$tag: rollback $how: $before shadow connections from umbra before, none left after $left ms"
+  else
+    ko "$tag: rollback" "$before connections before; after 1.5 s: $(umbra_conns) ($left ms)"
+  fi
+}
 still() { # still SECONDS: no new line in that time
   local a b
   a=$(shadow_count); sleep "$1"; b=$(shadow_count)
@@ -226,20 +245,7 @@ if r=$(still 2); then ok "A: paused: the shadow's access log stops growing ($r)"
 ctl --redis "$RURL" --launch "$L" launch resume || ko "A: resume" "$(cat "$W/ctl.out")"
 if grows 2; then ok "A: resumed: the shadow's access log grows again"; else
   ko "A: resume" "no new line in the shadow log"; fi
-before=$(umbra_conns)
-ctl --redis "$RURL" --launch "$L" launch rollback || ko "A: rollback" "$(cat "$W/ctl.out")"
-t0=$(date +%s%N)
-left=-1
-for _ in $(seq 1 30); do
-  n=$(umbra_conns)
-  if [ "$n" -eq 0 ]; then left=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
-  sleep 0.05
-done
-if [ "$before" -gt 0 ] && [ "$left" -ge 0 ] && [ "$left" -le 1000 ]; then
-  ok "A: rollback: $before shadow connections from umbra before, none left after $left ms"
-else
-  ko "A: rollback" "$before connections before; after 1.5 s: $(umbra_conns) ($left ms)"
-fi
+rollback_check A "through Redis" --redis "$RURL" --launch "$L"
 sleep 0.3
 if r=$(still 2); then ok "A: rolled back: nothing reaches the shadow ($r)"; else
   ko "A: rolled back" "the shadow log still grows: $r"; fi
@@ -314,19 +320,7 @@ if r=$(still 2); then ok "C: paused through the socket: the shadow log stops gro
 ctl --file-prefix "$P3" launch resume || ko "C: resume" "$(cat "$W/ctl.out")"
 ctl --file-prefix "$P3" launch share 100 || ko "C: share 100" "$(cat "$W/ctl.out")"
 if grows 2; then ok "C: resumed at 100%: the shadow log grows"; else ko "C: resume" "no new line"; fi
-before=$(umbra_conns)
-ctl --file-prefix "$P3" launch rollback || ko "C: rollback" "$(cat "$W/ctl.out")"
-t0=$(date +%s%N)
-left=-1
-for _ in $(seq 1 30); do
-  if [ "$(umbra_conns)" -eq 0 ]; then left=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
-  sleep 0.05
-done
-if [ "$before" -gt 0 ] && [ "$left" -ge 0 ] && [ "$left" -le 1000 ]; then
-  ok "C: rollback through the socket: $before connections, none left after $left ms"
-else
-  ko "C: rollback" "$before connections before; after 1.5 s: $(umbra_conns) ($left ms)"
-fi
+rollback_check C "through the socket" --file-prefix "$P3"
 if "$CTL" --file-prefix "$P3" launch status --json >"$W/status3.json" 2>"$W/ctl.out" &&
   grep -q '"rolled_back"' "$W/status3.json"; then
   ok "C: status --json through the socket says rolled_back"
