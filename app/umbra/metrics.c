@@ -242,29 +242,41 @@ text_family(struct mbuf_text *b, const char *name, const char *type, const char 
 
 /* ---- rendering ---------------------------------------------------------- */
 
-/* The launch label: the launch file's name without directory and ".ini". */
+/* The launch label: the launch's name (--launch, [launch] launch, "default"). */
 static void
 launch_name(const struct umb_app *app, char *out, size_t size)
 {
-	const char *p = app->opt.config_path, *b;
-	size_t n;
+	snprintf(out, size, "%s", app->opt.launch[0] != '\0' ? app->opt.launch :
+			"default");
+}
 
-	if (p == NULL) {
-		snprintf(out, size, "default");
-		return;
+/* The launch's state (one series per state, 1 for the current one) and share. */
+static void
+render_launch(struct mbuf_text *b, struct umb_app *app, const char *launch)
+{
+	struct umb_app_launch L;
+	int has_final;
+
+	umb_launch_get(app, &L, NULL, &has_final);
+	text_family(b, "umbra_launch_state", "gauge",
+			"The launch's state: 1 for the current one, 0 for the others");
+	for (int st = 0; st < UMB_LAUNCH_STATE_MAX; st++) {
+		text_printf(b, "umbra_launch_state{launch=");
+		text_label(b, launch);
+		text_printf(b, ",state=");
+		text_label(b, umb_launch_state_name((enum umb_launch_state)st));
+		text_printf(b, "} %d\n", L.l.state == (enum umb_launch_state)st);
 	}
-	b = strrchr(p, '/');
-	b = b != NULL ? b + 1 : p;
-	n = strlen(b);
-	if (n > 4 && strcmp(b + n - 4, ".ini") == 0)
-		n -= 4;
-	snprintf(out, size, "%.*s", (int)RTE_MIN(n, size - 1), b);
-	if (out[0] == '\0')
-		snprintf(out, size, "default");
+	text_family(b, "umbra_launch_share_ratio", "gauge",
+			"The launch's share (0..1), applied while it is active");
+	text_printf(b, "umbra_launch_share_ratio{launch=");
+	text_label(b, launch);
+	text_printf(b, "} %u.%06u\n", L.l.share_ppm / UMB_CONFIG_SHARE_ONE,
+			L.l.share_ppm % UMB_CONFIG_SHARE_ONE);
 }
 
 static void
-render_process(struct mbuf_text *b, const struct umb_app *app)
+render_process(struct mbuf_text *b, struct umb_app *app)
 {
 	uint32_t ppm = __atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE);
 	char launch[128];
@@ -287,6 +299,7 @@ render_process(struct mbuf_text *b, const struct umb_app *app)
 			"Share of flows followed for mirroring (0..1), as set now");
 	text_printf(b, "umbra_sample_share_ratio %u.%06u\n", ppm / UMB_CONFIG_SHARE_ONE,
 			ppm % UMB_CONFIG_SHARE_ONE);
+	render_launch(b, app, launch);
 }
 
 /*

@@ -114,6 +114,11 @@ def need(cond, why):
 need(vals.get("umbra_up") == 1, "umbra_up is not 1")
 need(any(k.startswith("umbra_build_info{") and 'version="' in k and 'launch="default"' in k
          for k in vals), "umbra_build_info{version,launch=default} missing")
+need(vals.get('umbra_launch_state{launch="default",state="active"}') == 1 and
+     sum(v for k, v in vals.items() if k.startswith("umbra_launch_state{")) == 1,
+     "umbra_launch_state: not exactly one state, active")
+need(any(k.startswith('umbra_launch_share_ratio{launch="default"}') for k in vals),
+     "umbra_launch_share_ratio missing")
 need(vals.get("umbra_rx_packets_total", 0) > 0, "umbra_rx_packets_total is not > 0")
 need(vals.get('umbra_exchanges_total{outcome="complete"}', 0) > 0,
      'umbra_exchanges_total{outcome="complete"} is not > 0')
