@@ -536,6 +536,28 @@ wait_no_shadow_conns() {
   done
   return 1
 }
+# wait_umbra_idle SECS: until umbra has no shadow connection open by its
+# own counters (opened minus every kind of close; a handshake still in its
+# SYN backoff is invisible on the shadow host), at most SECS. Stopping umbra
+# earlier would end what those connections carry as incomplete.
+wait_umbra_idle() {
+  for _ in $(seq 1 $(($1 * 5))); do
+    timeout 5 "$PY" - "$SOCK" <<'PY' && return 0
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.recv(16384)
+s.send(b"/umbra/stats")
+p = json.loads(s.recv(1 << 22).decode())["/umbra/stats"]["peer"]
+left = p["opened"] - sum(p.get(k, 0) for k in (
+    "closed_clean", "closed_shadow_rst", "closed_abort", "closed_idle", "closed_retries"))
+sys.exit(0 if left <= 0 else 1)
+PY
+    sleep 0.2
+  done
+  return 1
+}
 # wait_lines RUN N SECS: until the run's exchange file has N lines.
 wait_lines() {
   local n
@@ -621,6 +643,7 @@ if start_umbra ra "$W/conf"; then
     wait_lines ra "$((${n:-1000} + probes))" 20
   fi
   lab loss 0 >>"$W/lab.out" 2>&1 || ko "lab loss 0" "$(tail -n 2 "$W/lab.out")"
+  wait_umbra_idle 20
   wait_no_shadow_conns 15
   stop_umbra
   cp "$SHADOW_LOG" "$W/shadow-a.log"  # (restarting the shadow empties it)
@@ -650,6 +673,7 @@ elif start_umbra rb "$W/conf"; then
     n=$(wc -l <"$W/b.jsonl" 2>/dev/null)
     wait_lines rb "$((${n:-600} + probes))" 20
   fi
+  wait_umbra_idle 20
   wait_no_shadow_conns 15
   stop_umbra
   [ -s "$W/b.jsonl" ] && ana mixed b "$W/b.jsonl" "$W/rb.x.jsonl" "$BLOG" 99

@@ -49,6 +49,7 @@ struct fixture {
 	unsigned int nb_sc;
 	int hold_answers;          /* the shadow reads but does not answer */
 	unsigned int close_after;  /* answer N says Connection: close, then FIN */
+	int black_hole;            /* the shadow receives nothing at all */
 };
 
 static struct fixture FX;
@@ -199,6 +200,10 @@ shadow_run(struct fixture *fx)
 
 		memmove(frames, frames + 1, (nb_frames - 1) * sizeof(frames[0]));
 		nb_frames--;
+		if (fx->black_hole) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		decode_built(m, &l, &pkt);
 		for (unsigned int i = 0; i < fx->nb_sc; i++)
 			if (fx->sc[i].sport == pkt.sport && !fx->sc[i].rst &&
@@ -736,6 +741,30 @@ slow_shadow_denied_capped_then_client_closes(void **state)
 	fixture_free(fx);
 }
 
+/* A shadow that never answers the SYN: the request waiting for it ends
+ * shadow_timeout after shadow_response_timeout, not at the flow's end. */
+static void
+handshake_never_answered_times_out(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	handshake(fx);
+	fx->black_hole = 1;
+	exchange(fx, GET("/1"));
+	for (int step = 0; step < 24; step++) {
+		fx->now += SEC / 2;
+		umb_session_expire(fx->t, fx->now, 64);
+		shadow_run(fx);
+	}
+	assert_int_equal(fx->nb_rec, 1);
+	assert_int_equal(rec_of(fx, "/1")->outcome, UMB_OUTCOME_shadow_timeout);
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_response_timeouts], 1);
+	fx->black_hole = 0;
+	close_production(fx);
+	fixture_free(fx);
+}
+
 /* Rollback: every shadow connection is shut at once (FIN); one the shadow
  * does not close within the grace is reset; nothing opens again. */
 static void
@@ -827,6 +856,7 @@ main(void)
 		cmocka_unit_test(skipped_bytes_then_denied),
 		cmocka_unit_test(denied_run_takes_one_queue_slot),
 		cmocka_unit_test(slow_shadow_denied_capped_then_client_closes),
+		cmocka_unit_test(handshake_never_answered_times_out),
 		cmocka_unit_test(rollback_closes_every_connection),
 		cmocka_unit_test(rollback_clean_close),
 	};
