@@ -426,12 +426,15 @@ check_rc "umbractl share on a promoted launch is refused (exit 4)" 4 "answered a
 run $L launch promote
 grep_out "promote when promoted: unchanged" "already promoted"
 
-# rollback, on the other appliance: its open shadow connections are shut at once
+# rollback, on the other appliance: its open shadow connections are shut at
+# once (given 2 s: on the 2-core machine under the full suite the appliance's
+# busy-polling lcores can delay the telemetry answers this watches; the lab
+# suite measures 11-12 ms)
 LB="--file-prefix ${P}b"
 o0=$(open_conns b)
 t0=$(date +%s%N)
 run $LB launch rollback
-if [ "$rc" -eq 0 ] && watch b "$t0" 1000 closes 0; then
+if [ "$rc" -eq 0 ] && watch b "$t0" 2000 closes 0; then
   ok "rollback: $WVAL shadow connection(s) shut $WAITED ms after umbractl started ($o0 open just before)"
 else ko "rollback shuts shadow connections" "exit $rc, rollback_closes $WVAL after $WAITED ms ($o0 open before); $(out) $(err)"; fi
 [ "$(applied b)" = 0 ] && ok "rolled back: share 0 applied" || ko "rollback share" "$(applied b)"
