@@ -12,10 +12,14 @@
  *  - app->share_ppm, the effective share (0 unless active), which each
  *    reassembly lcore reads once per poll: pause and promote stop new
  *    requests from being mirrored, requests in flight finish;
- *  - app->rollback_gen, bumped after the share is 0 (release order), which
- *    each reassembly lcore compares with its own copy: on a change it shuts
+ *  - app->rollback_gen, bumped before the share is set to 0, which each
+ *    reassembly lcore compares with its own copy: on a change it shuts
  *    every shadow connection of its table (umb_session_mirror_close_all, a
- *    reset after UMB_ROLLBACK_GRACE_US). That is a rollback.
+ *    reset after UMB_ROLLBACK_GRACE_US), and opens none during that grace
+ *    whatever share it still sees. That is a rollback. (The other order
+ *    let a lcore run on share 0 while this thread was descheduled between
+ *    the two stores: the short flows in flight then ended on their own, as
+ *    share_lowered, and the rollback found nothing to close.)
  * Promote freezes one snapshot (snapshot.c) of the counters in memory;
  * /umbra/launch shows it beside the live ones.
  */
@@ -110,15 +114,14 @@ effects(struct umb_app *app, enum umb_launch_state from, enum umb_launch_state t
 	uint32_t want = umb_launch_effective_ppm(&L->l);
 	int changed = 0;
 
+	if (to == UMB_LAUNCH_ROLLED_BACK && from != UMB_LAUNCH_ROLLED_BACK) {
+		/* Before the share: see the head of this file. */
+		__atomic_fetch_add(&app->rollback_gen, 1, __ATOMIC_RELEASE);
+		L->rollbacks++;
+	}
 	if (__atomic_load_n(&app->share_ppm, __ATOMIC_ACQUIRE) != want) {
 		__atomic_store_n(&app->share_ppm, want, __ATOMIC_RELEASE);
 		changed = 1;
-	}
-	if (to == UMB_LAUNCH_ROLLED_BACK && from != UMB_LAUNCH_ROLLED_BACK) {
-		/* After the share is 0: a lcore that sees the new generation
-		 * also sees share 0, so nothing opens again. */
-		__atomic_fetch_add(&app->rollback_gen, 1, __ATOMIC_RELEASE);
-		L->rollbacks++;
 	}
 	if (to == UMB_LAUNCH_PROMOTED && from != UMB_LAUNCH_PROMOTED)
 		freeze(app, now);

@@ -553,9 +553,10 @@ umb_session_mirror_close_all(struct umb_session_table *t, uint64_t now_us,
 		n++;
 	}
 	UMB_CTR_ADD(t->ctr->mirror, UMB_MIRROR_rollback_closes, n);
+	/* Set even when nothing was open: until it passes, no shadow
+	 * connection opens (mirror_open), whatever share this lcore still
+	 * sees (launch.c bumps the generation before it lowers the share). */
 	t->close_deadline = now_us + RTE_MAX(grace_us, (uint64_t)1);
-	if (TAILQ_EMPTY(&t->mirrored))
-		t->close_deadline = 0;
 	return n;
 }
 

@@ -155,7 +155,8 @@ grep_out "help lists launch" "^  launch "
 
 # ---- live appliances ---------------------------------------------------------------
 # The tap's capture: 64 interleaved keep-alive connections of 6 requests each,
-# replayed forever, so that many shadow connections are open at any time.
+# replayed forever, so that many shadow connections are open at any time
+# (at every time: see mk.py).
 cat >"$W/mk.py" <<'EOF'
 # mk.py OUT FLOWS REQUESTS: interleaved HTTP/1.1 keep-alive connections
 import struct, sys
@@ -176,25 +177,57 @@ def pkt(src, dst, sport, dport, seq, ack, flags, payload=b""):
     frames.append(eth + ip + tcp)
 S, A, P, F = 2, 16, 8, 1
 cli, srv = bytes([10, 1, 0, 1]), bytes([10, 2, 0, 1])
-conns = [{"port": 20000 + i, "cs": 1000 * i + 1, "ss": 500000 + 1000 * i + 1} for i in range(nflows)]
-for c in conns:
-    pkt(cli, srv, c["port"], 80, c["cs"] - 1, 0, S)
-    pkt(srv, cli, 80, c["port"], c["ss"] - 1, c["cs"], S | A)
-    pkt(cli, srv, c["port"], 80, c["cs"], c["ss"], A)
-for r in range(nreq):
-    for i, c in enumerate(conns):
-        req = b"GET /items/%d HTTP/1.1\r\nHost: shop\r\n\r\n" % (i * 100 + r)
-        body = b'{"id":%d}' % (i * 100 + r)
+# Two groups of connections, A and B, whose lives overlap so that one of
+# them is open at every instant of the replay, across the loop too: B's
+# second half and FIN open the capture, its SYN and first half come after
+# A's first half, so each loop carries B on (picked up mid-stream in the
+# first). Whole connections one after the other would let every shadow
+# connection end at each loop boundary, and a rollback that came then
+# would find nothing to shut.
+def conn(port, k):  # the frames of one connection: syn, one list per request, fin
+    global frames
+    out, cs, ss = {"req": []}, 1000 * k + 1, 500000 + 1000 * k + 1
+    frames = []
+    pkt(cli, srv, port, 80, cs - 1, 0, S)
+    pkt(srv, cli, 80, port, ss - 1, cs, S | A)
+    pkt(cli, srv, port, 80, cs, ss, A)
+    out["syn"] = frames
+    for r in range(nreq):
+        frames = []
+        req = b"GET /items/%d HTTP/1.1\r\nHost: shop\r\n\r\n" % (k * 100 + r)
+        body = b'{"id":%d}' % (k * 100 + r)
         resp = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-        pkt(cli, srv, c["port"], 80, c["cs"], c["ss"], P | A, req)
-        c["cs"] += len(req)
-        pkt(srv, cli, 80, c["port"], c["ss"], c["cs"], P | A, resp)
-        c["ss"] += len(resp)
-        pkt(cli, srv, c["port"], 80, c["cs"], c["ss"], A)
-for c in conns:
-    pkt(cli, srv, c["port"], 80, c["cs"], c["ss"], F | A)
-    pkt(srv, cli, 80, c["port"], c["ss"], c["cs"] + 1, F | A)
-    pkt(cli, srv, c["port"], 80, c["cs"] + 1, c["ss"] + 1, A)
+        pkt(cli, srv, port, 80, cs, ss, P | A, req)
+        cs += len(req)
+        pkt(srv, cli, 80, port, ss, cs, P | A, resp)
+        ss += len(resp)
+        pkt(cli, srv, port, 80, cs, ss, A)
+        out["req"].append(frames)
+    frames = []
+    pkt(cli, srv, port, 80, cs, ss, F | A)
+    pkt(srv, cli, 80, port, ss, cs + 1, F | A)
+    pkt(cli, srv, port, 80, cs + 1, ss + 1, A)
+    out["fin"] = frames
+    return out
+ga = [conn(20000 + i, i) for i in range(nflows // 2)]
+gb = [conn(21000 + i, nflows // 2 + i) for i in range(nflows - nflows // 2)]
+half = nreq // 2
+capture = []
+def put(group, what, r=None):
+    for c in group:
+        capture.extend(c[what] if r is None else c[what][r])
+put(ga, "syn")
+for r in range(half):                # B's second half beside A's first
+    put(gb, "req", half + r)
+    put(ga, "req", r)
+put(gb, "fin")                       # B ends while A is open
+put(gb, "syn")
+for r in range(nreq - half):         # A's second half beside B's first
+    put(ga, "req", half + r)
+    if r < half:
+        put(gb, "req", r)
+put(ga, "fin")                       # A ends while B is open
+frames = capture
 with open(out, "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     for n, fr in enumerate(frames):
@@ -214,7 +247,7 @@ appliance() {
     'target_port = 80' 'next_hop_mac = 02:75:6d:88:00:20' >"$d/shadow.ini"
   printf '%s\n' '[launch]' 'ports = tap.ini, shadow.ini' 'sample_share = 50' 'max_sessions = 60000' \
     'new_sessions_per_sec = 10000000' 'session_burst = 1000000' >"$d/umbra.ini"
-  timeout 90 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l "$lcore" --file-prefix="$P$tag" \
+  timeout $((secs + 30)) "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l "$lcore" --file-prefix="$P$tag" \
     --log-level=lib.eal:error --log-level=pmd.net.pcap:error -- --config "$d/umbra.ini" \
     --bench-responder --duration "$secs" --exchanges /dev/null --summary-json "$W/$tag.json" \
     "$@" >"$W/$tag.out" 2>"$W/$tag.err" &
@@ -358,9 +391,10 @@ no_conn_left() { watch "$1" "$2" "${3:-1000}" noconn; }
 rstat() { sed -n 's/^redis: .*[ ]'"$2"'=\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
 
 # ---- embedded: the lifecycle through the socket ------------------------------------
-appliance a 0 60
+appliance a 0 300
 A=$APID
-appliance b 1 60
+appliance b 1 300
+B_T0=$SECONDS
 B=$APID
 up a "$A" && up b "$B"
 L="--file-prefix ${P}a"
@@ -431,11 +465,16 @@ grep_out "promote when promoted: unchanged" "already promoted"
 # busy-polling lcores can delay the telemetry answers this watches; the lab
 # suite measures 11-12 ms)
 LB="--file-prefix ${P}b"
+# (the appliances run 300 s and are stopped by SIGINT below: one whose
+# --duration ran out under a slow full suite stops mirroring, and its
+# rollback would close nothing)
+kill -0 "$B" 2>/dev/null ||
+  ko "appliance b still running before the rollback" "$(tail -n 2 "$W/b.err")"
 o0=$(open_conns b)
 t0=$(date +%s%N)
 run $LB launch rollback
 if [ "$rc" -eq 0 ] && watch b "$t0" 2000 closes 0; then
-  ok "rollback: $WVAL shadow connection(s) shut $WAITED ms after umbractl started ($o0 open just before)"
+  ok "rollback: $WVAL shadow connection(s) shut $WAITED ms after umbractl started ($o0 open just before; appliance up $((SECONDS - B_T0)) s)"
 else ko "rollback shuts shadow connections" "exit $rc, rollback_closes $WVAL after $WAITED ms ($o0 open before); $(out) $(err)"; fi
 [ "$(applied b)" = 0 ] && ok "rolled back: share 0 applied" || ko "rollback share" "$(applied b)"
 if no_conn_left b "$t0"; then ok "rolled back: no shadow connection left open $WAITED ms after umbractl started"
@@ -527,7 +566,7 @@ if [ "$n" = 2 ] && echo "$last" | grep -q "ts_us [0-9]* who .* verb share arg 30
 else ko "history stream" "XLEN $n: $last"; fi
 
 # a live appliance follows the record
-appliance c 0 45 --redis "unix://$W/main.sock" --launch l1
+appliance c 0 240 --redis "unix://$W/main.sock" --launch l1
 C=$APID
 up c "$C"
 LC="--file-prefix ${P}c"
@@ -607,14 +646,14 @@ else ko "subscriber counters" "$(grep '^redis' "$W/c.out")"; fi
 
 # restart mid-launch: the new run resumes the record's state
 run $R --launch l2 launch start 40
-appliance d 0 30 --redis "unix://$W/main.sock" --launch l2
+appliance d 0 240 --redis "unix://$W/main.sock" --launch l2
 D=$APID
 up d "$D"
 wait_applied d 400000 && ok "first run follows l2 at 40%" || ko "first run" "$(applied d)"
 kill -INT "$D" 2>/dev/null
 wait_exit "$D" 100
 run $R --launch l2 launch pause
-appliance e 0 30 --redis "unix://$W/main.sock" --launch l2
+appliance e 0 240 --redis "unix://$W/main.sock" --launch l2
 E=$APID
 t0=$(date +%s%N)
 up e "$E"
@@ -690,7 +729,7 @@ run $R --launch l4 launch pause
 check_rc "a record with share 150: exit 4" 4 "share '150' is not a percentage"
 
 # Redis down: umbractl says so at once; a following appliance runs on
-appliance f 0 60 --redis "unix://$W/main.sock" --launch l5
+appliance f 0 240 --redis "unix://$W/main.sock" --launch l5
 F=$APID
 up f "$F"
 kill -9 "$MAIN"
@@ -775,7 +814,7 @@ python3 "$W/proxy.py" "$W/proxy.sock" "$W/main.sock" >"$W/proxy.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -S "$W/proxy.sock" ] && break; sleep 0.05; done
 run $R --launch l6 launch start 30
-appliance g 0 60 --redis "unix://$W/proxy.sock" --launch l6
+appliance g 0 240 --redis "unix://$W/proxy.sock" --launch l6
 G=$APID
 up g "$G"
 for _ in $(seq 100); do [ "$(numsub main l6)" = 1 ] && break; sleep 0.1; done

@@ -19,8 +19,16 @@ for t in decode reasm http neigh peer_conn config compare decode_body compare_ru
     echo "ok fuzz_$t ($(grep -Eo 'exec/s: [0-9]+' "$work/log" | tail -n 1))"
     pass=$((pass + 1))
   else
-    echo "FAIL fuzz_$t:"; tail -n 30 "$work/log"
-    ls "$BUILD/fuzz-artifacts/" 2>/dev/null
+    # The FAIL lines carry the cause and the input (scripts/test shows
+    # only those), so a failure on a CI machine can be replayed here:
+    #   base64 -d > crash; build-fuzz/tests/fuzz/fuzz_NAME crash
+    why=$(grep -m 1 -E '^==[0-9]+==ERROR|^SUMMARY|runtime error|deadly signal|out-of-memory|timeout after|Test unit written|^ERROR|EAL:' "$work/log")
+    echo "FAIL fuzz_$t: ${why:-$(tail -n 1 "$work/log")}"
+    art=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$work/log" | tail -n 1)
+    if [ -n "$art" ] && [ -f "$art" ]; then
+      echo "FAIL fuzz_$t: input $art ($(stat -c %s "$art") bytes), base64: $(head -c 3000 "$art" | base64 -w 0)"
+    fi
+    tail -n 30 "$work/log"
     fail=$((fail + 1))
   fi
   rm -rf "$work"

@@ -823,6 +823,27 @@ rollback_clean_close(void **state)
 	fixture_free(fx);
 }
 
+/* A rollback seen while this lcore still runs the old share (launch.c bumps
+ * the generation before it lowers the share): nothing was open, and no
+ * shadow connection opens during the grace, the share notwithstanding;
+ * after the grace the share (0 by then) decides. */
+static void
+rollback_before_share_opens_nothing(void **state)
+{
+	struct fixture *fx = fixture_new(0);
+
+	(void)state;
+	assert_int_equal(umb_session_mirror_close_all(fx->t, fx->now, 500000), 0);
+	handshake(fx);
+	exchange(fx, GET("/1"));
+	assert_int_equal(fx->nb_sc, 0);
+	close_production(fx);
+	assert_int_equal(rec_of(fx, "/1")->outcome, UMB_OUTCOME_not_mirrored);
+	assert_int_equal(rec_of(fx, "/1")->mirror_reason, UMB_MREASON_rolled_back);
+	assert_int_equal(fx->ctr.mirror[UMB_MIRROR_rollback_closes], 0);
+	fixture_free(fx);
+}
+
 static int
 suite_setup(void **state)
 {
@@ -859,6 +880,7 @@ main(void)
 		cmocka_unit_test(handshake_never_answered_times_out),
 		cmocka_unit_test(rollback_closes_every_connection),
 		cmocka_unit_test(rollback_clean_close),
+		cmocka_unit_test(rollback_before_share_opens_nothing),
 	};
 
 	return cmocka_run_group_tests_name("session_mirror", tests, suite_setup,
