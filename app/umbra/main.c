@@ -72,6 +72,8 @@ main(int argc, char **argv)
 		}
 	}
 
+	/* Before any pool is created: see memory.c. */
+	umb_memory_advise();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app->tsc_hz = rte_get_tsc_hz();
@@ -90,7 +92,7 @@ main(int argc, char **argv)
 		rc = umb_metrics_start(app);
 	if (rc != 0) {
 		umb_metrics_stop(app);
-		umb_fini(app);
+		umb_fini(app, 1);
 		rte_eal_cleanup();
 		rte_exit(EXIT_FAILURE, "start-up failed\n");
 	}
@@ -136,7 +138,7 @@ main(int argc, char **argv)
 	}
 	if (app->exp->ctr[UMB_EXPORT_write_errors] != 0)
 		rc = 1;
-	umb_fini(app);
+	umb_fini(app, 0);
 	umb_launch_fini(app);
 	rte_eal_cleanup();
 	return rc;

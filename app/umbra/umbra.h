@@ -378,7 +378,12 @@ int umb_args_build_eal(const struct umb_options *o, const char *prog,
 /* init.c */
 int umb_init_ports(struct umb_app *app);
 int umb_init_roles(struct umb_app *app);
-void umb_fini(struct umb_app *app);
+/* Stops the ports and frees what the app holds; with release_memory 0
+ * (at exit, rte_eal_cleanup next) the large DPDK pools are left to it. */
+void umb_fini(struct umb_app *app, int release_memory);
+/* memory.c: transparent huge pages on --no-huge memory (after EAL init);
+ * the number of memseg lists advised. */
+unsigned int umb_memory_advise(void);
 
 /* reasm.c: the session table's emit and shadow transmit callbacks */
 void umb_reasm_stage_record(void *arg, struct umb_exchange *x);

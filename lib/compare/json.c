@@ -43,7 +43,9 @@
  * rule states and path steps (on the stack when small, else one
  * allocation sized by the documents' real depth), the member pairs of
  * objects of more than 16 members, one normalisation scratch array and
- * per-array scratch arrays for unordered and keyed arrays.
+ * per-array scratch arrays for unordered and keyed arrays. cJSON's own
+ * nodes and strings come from a per-thread arena during the call
+ * (jarena.c).
  */
 #include <errno.h>
 #include <float.h>
@@ -1195,6 +1197,7 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 	uint64_t block[ARENA_WORDS];
 	cJSON *ja = NULL, *jb = NULL;
 	void *heap = NULL;
+	int arena;
 	struct inh in = { 0 };
 	struct jctx c;
 	struct nfx fx;
@@ -1238,10 +1241,14 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 	 * Valid, yet cJSON may refuse: numbers longer than 63 characters,
 	 * lone UTF-16 surrogates in \u escapes, or no memory. Compare bytes.
 	 */
+	arena = umb_cmpj_arena_begin();
 	ja = cJSON_ParseWithLength(prod, plen);
 	jb = ja != NULL ? cJSON_ParseWithLength(shadow, slen) : NULL;
 	if (ja == NULL || jb == NULL) {
-		cJSON_Delete(ja);
+		if (arena)
+			umb_cmpj_arena_end();
+		else
+			cJSON_Delete(ja);
 		return capped(prod, plen, shadow, slen, out);
 	}
 	c.r = r;
@@ -1278,7 +1285,12 @@ umb_cmp_json(const struct umb_cmp_rules *r, const char *prod, size_t plen,
 	free(c.scratch);
 done:
 	free(heap);
-	cJSON_Delete(ja);
-	cJSON_Delete(jb);
+	if (arena) {
+		/* both trees go with the arena (jarena.c) */
+		umb_cmpj_arena_end();
+	} else {
+		cJSON_Delete(ja);
+		cJSON_Delete(jb);
+	}
 	return rc;
 }

@@ -100,6 +100,15 @@ key_order(const char *a, const char *b)
 	return (int)(unsigned char)*a - (int)(unsigned char)*b;
 }
 
+/*
+ * jarena.c: cJSON allocations of this thread from an arena until _end
+ * (which frees every tree parsed since _begin, without cJSON_Delete).
+ * _begin returns 0 when the arena is off (AddressSanitizer builds): then
+ * trees must be deleted as usual.
+ */
+int umb_cmpj_arena_begin(void);
+void umb_cmpj_arena_end(void);
+
 /* umb_cmpj_validate() results */
 enum { UMB_CMPJ_OK, UMB_CMPJ_INVALID, UMB_CMPJ_CAPPED };
 

@@ -1283,6 +1283,7 @@ umb_http_xpool_create(const char *name, unsigned int n, int socket_id)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	/* CPU only: objects may straddle pages (see umb_tcp_chunk_pool_create) */
 	return rte_mempool_create(name, n, sizeof(struct http_rec), cache,
-		0, NULL, NULL, NULL, NULL, socket_id, 0);
+		0, NULL, NULL, NULL, NULL, socket_id, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 }

@@ -110,6 +110,8 @@ umb_kept_pool_create(const char *name, uint32_t mb, int socket_id)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	/* CPU only: objects may straddle pages (see umb_tcp_chunk_pool_create) */
 	return rte_mempool_create(name, n, sizeof(struct umb_chunk),
-			n >= 1024 ? 64 : 0, 0, NULL, NULL, NULL, NULL, socket_id, 0);
+			n >= 1024 ? 64 : 0, 0, NULL, NULL, NULL, NULL, socket_id,
+			RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 }

@@ -49,8 +49,12 @@ void umb_jw_obj_open(struct umb_jw *w);
 void umb_jw_obj_close(struct umb_jw *w);
 void umb_jw_arr_open(struct umb_jw *w);
 void umb_jw_arr_close(struct umb_jw *w);
-/** An object key (a NUL-terminated ASCII literal is the common case). */
-void umb_jw_key(struct umb_jw *w, const char *key);
+/** An object key of @p n bytes (escaped like a string value). */
+void umb_jw_key_n(struct umb_jw *w, const char *key, size_t n);
+/** An object key (a NUL-terminated ASCII literal is the common case: its
+ * length is then known at compile time). */
+static inline void umb_jw_key(struct umb_jw *w, const char *key)
+{ umb_jw_key_n(w, key, __builtin_strlen(key)); }
 /** A string value from @p n arbitrary bytes: escaped, invalid UTF-8 replaced. */
 void umb_jw_str(struct umb_jw *w, const char *s, size_t n);
 /** A NUL-terminated string value. */

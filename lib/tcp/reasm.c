@@ -556,8 +556,14 @@ umb_tcp_chunk_pool_create(const char *name, unsigned int nb_chunks,
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	/*
+	 * No device reads these: objects may straddle pages, so that without
+	 * hugepages (4 KiB pages, not IOVA-contiguous) a 2 KiB chunk does not
+	 * take a page of its own and the memcap is what it says.
+	 */
 	return rte_mempool_create(name, nb_chunks, sizeof(struct umb_tcp_chunk),
-		cache, 0, NULL, NULL, NULL, NULL, socket_id, 0);
+		cache, 0, NULL, NULL, NULL, NULL, socket_id,
+		RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 }
 
 void

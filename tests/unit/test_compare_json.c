@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "umb_compare.h"
 
@@ -706,6 +707,59 @@ test_accumulates(void **state)
 	assert_int_equal(r.diffs[1].kind, UMB_CMP_changed);
 }
 
+/*
+ * The comparator's cJSON arena (lib/compare/jarena.c): a document larger
+ * than the arena keeps between calls, then small ones, then a duplicate key
+ * (its dropped member is freed inside the arena), each right; and cJSON
+ * used outside a comparison (the exporter, umbractl) still allocates and
+ * frees on the heap, also once the hooks are in place.
+ */
+#define SL(s) (s), strlen(s)
+static void
+test_arena_reuse(void **state)
+{
+	struct umb_cmp_rules rules;
+	struct umb_cmp_result r;
+	size_t n = 60000, len = 0, cap = 16 * n + 16;
+	char *big = malloc(cap), *big2;
+	cJSON *o;
+
+	(void)state;
+	assert_non_null(big);
+	big[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s{\"k\":%zu}",
+				i ? "," : "", i);
+	big[len++] = ']';
+	big2 = malloc(len + 1);
+	assert_non_null(big2);
+	memcpy(big2, big, len);
+	/* the last element differs */
+	big2[len - 3] = big2[len - 3] == '1' ? '2' : '1';
+	umb_cmp_rules_default(&rules);
+	rules.max_nodes = 1000000;
+	rules.max_doc_bytes = 16u << 20;
+	for (int round = 0; round < 3; round++) {
+		result_init(&r, DIFFS);
+		assert_int_equal(umb_cmp_json(&rules, big, len, big2, len, &r), 1);
+		assert_int_equal(r.n, 1);
+		assert_string_equal(r.diffs[0].path, "$[59999].k");
+		result_init(&r, DIFFS);
+		assert_int_equal(umb_cmp_json(&rules, SL("{\"a\":1,\"b\":[true]}"),
+				SL("{\"b\":[true],\"a\":1}"), &r), 0);
+		result_init(&r, DIFFS);
+		assert_int_equal(umb_cmp_json(&rules, SL("{\"a\":1,\"a\":2}"),
+				SL("{\"a\":2}"), &r), 0);
+		assert_true(r.dup_keys >= 1);
+		o = cJSON_Parse("{\"outside\":[1,2,3]}");
+		assert_non_null(o);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "outside")), 3);
+		cJSON_Delete(o);
+	}
+	free(big);
+	free(big2);
+}
+
 /* ---- hostile documents ------------------------------------------------------ */
 
 static void
@@ -1019,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_diff_walk_bound),
 		cmocka_unit_test(test_large_same_order),
 		cmocka_unit_test(test_body_bom),
+		cmocka_unit_test(test_arena_reuse),
 	};
 	size_t nc = sizeof(cases) / sizeof(cases[0]), i;
 	struct CMUnitTest *table = calloc(nc, sizeof(*table));
