@@ -218,6 +218,19 @@ verb_of(enum umb_launch_state from, enum umb_launch_state to)
 }
 
 enum umb_launch_state
+umb_launch_follow_state(struct umb_app *app, enum umb_launch_state state,
+		int *applied)
+{
+	uint32_t share;
+
+	/* With Redis only the exporter thread (the caller) changes the share. */
+	pthread_mutex_lock(&app->launch.lock);
+	share = app->launch.l.share_ppm;
+	pthread_mutex_unlock(&app->launch.lock);
+	return umb_launch_follow(app, state, share, NULL, applied);
+}
+
+enum umb_launch_state
 umb_launch_follow(struct umb_app *app, enum umb_launch_state state,
 		uint32_t share_ppm, const char *id, int *applied)
 {

@@ -16,7 +16,10 @@
  * transaction): a second connection, the subscriber, owned by this thread
  * too, SUBSCRIBEs to it. A message only triggers a read through the batch
  * connection (read_record), so a missed message costs at most the
- * periodic read; the subscriber's failures are its own (sub_* counters,
+ * periodic read. Pause and rollback are urgent: their message itself is
+ * applied at once (redis_sub.c), also while a batch is in flight (the
+ * subscriber is served during batch waits), and a record answer asked for
+ * before that is set aside. The subscriber's failures are its own (sub_* counters,
  * reconnects with the same backoff) and never touch the batch connection.
  *
  * Bounds: hiredis 0.14 has no command timeouts, so this file owns the
@@ -385,6 +388,7 @@ build_batch(struct exporter *x, const struct umb_snapshot *s, int final)
 			cmd(x, M_OTHER, 0, 0, 4, argv);
 		}
 		cmd(x, M_RECORD, 0, 0, (int)RTE_DIM(rd), rd);
+		x->rec_seq = x->msg_seq;
 	}
 	redisAppendCommand(x->bl.c, "EXEC");
 }
@@ -413,6 +417,13 @@ apply_record(struct exporter *x, const redisReply *r)
 	uint32_t ppm;
 	int applied = 0;
 
+	if (x->rec_seq != x->msg_seq) {
+		/* Asked for before a pause or rollback was applied from its
+		 * message (redis_sub.c): it may say what was true before. */
+		x->ctr[UMB_REDIS_record_set_aside]++;
+		x->reread = 1;
+		return;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
 			(state = elem_str(r, 0)) == NULL || (share = elem_str(r, 1)) == NULL) {
 		x->ctr[UMB_REDIS_record_errors]++;
@@ -632,6 +643,7 @@ read_record(struct exporter *x)
 		x->ctr[UMB_REDIS_sub_reads]++;
 	x->reread = 0;
 	x->last_read_ms = now_ms();
+	x->rec_seq = x->msg_seq;
 	if (redisAppendCommandArgv(x->bl.c, (int)RTE_DIM(argv), argv, NULL) != REDIS_OK ||
 			pipeline(x, 1, now_ms() + REDIS_BATCH_MS, &written, on_record, NULL) != 0) {
 		disconnect(x);

@@ -118,6 +118,45 @@ disconnect(struct exporter *x)
 }
 
 /*
+ * Wait for @p ev on the batch connection's @p fd until @p deadline, serving
+ * the subscriber meanwhile: a pause or a rollback whose message comes
+ * while a batch is in flight is applied at once (sub_reply), not after the
+ * batch's answer. 1 ready, 0 timeout, -1 error.
+ */
+static int
+wait_batch(struct exporter *x, int fd, short ev, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = now_ms();
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = ev },
+			{ .fd = -1 },
+		};
+		int n;
+
+		if (now >= deadline)
+			return 0;
+		if (x->sub_state != SUB_DOWN && x->sl.c != NULL) {
+			p[1].fd = x->sl.c->fd;
+			p[1].events = x->sub_state == SUB_CONNECTING ? POLLOUT :
+				POLLIN | (sdslen(x->sl.c->obuf) > 0 ? POLLOUT : 0);
+		}
+		n = poll(p, 2, (int)RTE_MIN(deadline - now, (uint64_t)INT32_MAX));
+		if (n < 0) {
+			if (errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (n > 0 && p[1].revents != 0)
+			sub_io(x, p[1].revents);
+		if (p[0].revents != 0)
+			return 1;
+		if (n == 0)
+			return 0;
+	}
+}
+
+/*
  * Write what hiredis buffered and read @p n replies, each handed to
  * @p on_reply (which returns 1 to keep the reply: then it frees it).
  * Returns 0 when all came, -1 otherwise with *@p written telling whether
@@ -132,7 +171,7 @@ pipeline(struct exporter *x, size_t n, uint64_t deadline, int *written,
 
 	*written = 0;
 	while (!done) {
-		int w = wait_fd(c->fd, POLLOUT, deadline);
+		int w = wait_batch(x, c->fd, POLLOUT, deadline);
 
 		if (w <= 0) {
 			set_error(x, "write: %s", w == 0 ? "timed out" : strerror(errno));
@@ -156,7 +195,7 @@ pipeline(struct exporter *x, size_t n, uint64_t deadline, int *written,
 			}
 			if (r != NULL)
 				break;
-			w = wait_fd(c->fd, POLLIN, deadline);
+			w = wait_batch(x, c->fd, POLLIN, deadline);
 			if (w <= 0) {
 				set_error(x, "read: %s", w == 0 ? "timed out" : strerror(errno));
 				return -1;

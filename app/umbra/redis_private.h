@@ -56,7 +56,9 @@
 	X(sub_reconnects, "subscriptions made after the first") \
 	X(sub_errors, "subscriber errors: connect, I/O, timeouts, error or bad replies") \
 	X(sub_messages, "messages received on the :events channel") \
-	X(sub_reads, "launch record reads a message (or a new subscription) triggered")
+	X(sub_reads, "launch record reads a message (or a new subscription) triggered") \
+	X(sub_applied, "pauses and rollbacks applied from their message, before the record was read") \
+	X(record_set_aside, "launch record answers set aside: asked for before a message was applied")
 
 #define UMB_REDIS_ENUM_(n, d) UMB_REDIS_##n,
 enum umb_redis_ctr { UMB_REDIS_COUNTERS(UMB_REDIS_ENUM_) UMB_REDIS_CTR_MAX };
@@ -127,6 +129,8 @@ struct exporter {
 	char batch_error[192];  /**< first error reply of a batch */
 	uint64_t last_read_ms;  /**< the last read of the record sent */
 	int reread;             /**< a message came: read the record at once */
+	uint64_t msg_seq;       /**< launch changes applied from messages */
+	uint64_t rec_seq;       /**< msg_seq when the record's read in flight was sent */
 	/* the subscriber */
 	struct link sl;
 	int sub_state;          /**< SUB_* */

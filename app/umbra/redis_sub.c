@@ -112,6 +112,43 @@ is_push(const struct exporter *x, const redisReply *r, const char *kind, size_t 
 		memcmp(e1->str, x->k_events, e1->len) == 0));
 }
 
+/*
+ * A message on :events (umbractl's event line: ts who verb arg from to).
+ * A pause or a rollback is applied from it at once: the share applied
+ * drops to 0 and a rollback shuts the shadow connections, even while a
+ * batch waits for its answer (wait_batch serves this socket). Every other
+ * change waits for the record, which the message makes the thread read
+ * (x->reread), as does a message not understood. A record answer asked for
+ * before (x->rec_seq behind x->msg_seq) is set aside by apply_record.
+ */
+static void
+sub_message(struct exporter *x, const redisReply *m)
+{
+	struct umb_launch_event e;
+	enum umb_launch_state was;
+	char line[256];
+	int applied = 0;
+
+	if (m->type != REDIS_REPLY_STRING || m->len >= sizeof(line))
+		return;
+	memcpy(line, m->str, m->len);
+	line[m->len] = '\0';
+	if (umb_launch_event_parse(line, &e) != 0 ||
+			(e.to != UMB_LAUNCH_PAUSED && e.to != UMB_LAUNCH_ROLLED_BACK))
+		return;
+	was = umb_launch_follow_state(x->app, e.to, &applied);
+	if (was == e.to)
+		return;
+	x->msg_seq++;
+	x->ctr[UMB_REDIS_sub_applied]++;
+	snprintf(x->state, sizeof(x->state), "%s", umb_launch_state_name(e.to));
+	fprintf(stderr, "redis: launch %s: %s by %s (from its message, before "
+			"the record): share 0 applied%s\n", x->app->opt.launch,
+			e.to == UMB_LAUNCH_ROLLED_BACK ? "rolled back" : "paused",
+			e.who[0] != '\0' ? e.who : "?", e.to == UMB_LAUNCH_ROLLED_BACK ?
+			", every shadow connection is shut now" : "");
+}
+
 /* One reply to the subscriber: 0, or -1 said (then it reconnects). */
 static int
 sub_reply(struct exporter *x, redisReply *r)
@@ -141,6 +178,7 @@ sub_reply(struct exporter *x, redisReply *r)
 	if (is_push(x, r, "message", 3)) {
 		x->ctr[UMB_REDIS_sub_messages]++;
 		x->reread = 1;
+		sub_message(x, r->element[2]);
 		return 0;
 	}
 	if (is_push(x, r, "pong", 2)) {

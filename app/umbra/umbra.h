@@ -422,6 +422,10 @@ int umb_launch_do(struct umb_app *app, enum umb_launch_verb verb, int has_arg,
 enum umb_launch_state umb_launch_follow(struct umb_app *app,
 		enum umb_launch_state state, uint32_t share_ppm, const char *id,
 		int *applied);
+/** umb_launch_follow() to @p state, the share kept (a message's pause or
+ * rollback, before the record is read). */
+enum umb_launch_state umb_launch_follow_state(struct umb_app *app,
+		enum umb_launch_state state, int *applied);
 /** A copy of the launch (under its lock); out->final is not copied (NULL). */
 void umb_launch_get(struct umb_app *app, struct umb_app_launch *out,
 		struct umb_totals *final, int *has_final);

@@ -71,6 +71,9 @@ struct lopts {
 
 /* ---- small helpers -------------------------------------------------------------- */
 
+/* An appliance whose last batch is older than this is "silent" in status. */
+#define REPORTING_S 5
+
 static uint64_t
 wall_us(void)
 {
@@ -260,11 +263,22 @@ status_text(const cJSON *s)
 			str_of(rules, "name") : "-", str_of(rules, "hash"));
 	printf("%-14s %s\n", "created", utc(num_of(s, "created_us"), b1, sizeof(b1)));
 	printf("%-14s %s\n", "updated", utc(num_of(s, "updated_us"), b1, sizeof(b1)));
-	printf("%-14s %d\n", "appliances", cJSON_GetArraySize(apps));
+	{
+		int live = 0;
+
+		cJSON_ArrayForEach(e, apps)
+			live += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
+					"reporting"));
+		printf("%-14s %d (%d reporting, %d silent for more than %d s)\n",
+				"appliances", cJSON_GetArraySize(apps), live,
+				cJSON_GetArraySize(apps) - live, REPORTING_S);
+	}
 	cJSON_ArrayForEach(e, apps)
-		printf("  %-40s last report %s (%" PRIu64 " s ago)\n",
+		printf("  %-40s last report %s (%" PRIu64 " s ago)%s\n",
 				str_of(e, "appliance"), utc(num_of(e, "last_report_s") *
-					1000000u, b1, sizeof(b1)), num_of(e, "age_s"));
+					1000000u, b1, sizeof(b1)), num_of(e, "age_s"),
+				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
+						"reporting")) ? "" : " silent");
 	counts_text(s, "");
 	if (cJSON_IsObject(f)) {
 		printf("final (frozen %s, %d appliance%s flushed):\n",
@@ -363,6 +377,7 @@ status_from_appliance(const struct lopts *o, const cJSON *d)
 	cJSON_AddStringToObject(e, "appliance", str_of(d, "appliance"));
 	add_u64(e, "last_report_s", now_s);   /* it answered just now */
 	add_u64(e, "age_s", 0);
+	cJSON_AddBoolToObject(e, "reporting", 1);
 	cJSON_AddItemToArray(arr, e);
 	add_u64(s, "requests", num_of(d, "requests"));
 	add_u64(s, "requests_sampled", num_of(d, "requests_sampled"));
@@ -701,6 +716,9 @@ redis_status(struct rconn *r)
 				apps->element[i]->str : "");
 		add_u64(e, "last_report_s", last);
 		add_u64(e, "age_s", now_s > last ? now_s - last : 0);
+		/* An appliance exports every second: silent past a few, it
+		 * stopped or cannot reach Redis (the hash keeps every one). */
+		cJSON_AddBoolToObject(e, "reporting", now_s <= last + REPORTING_S);
 		cJSON_AddItemToArray(arr, e);
 	}
 	c = counts_from(ctr);

@@ -25,7 +25,10 @@
 #    least 9 of 10 tries; a change made with HSET alone (no PUBLISH: the
 #    message missed) is still applied within 1 s (the periodic re-read); a
 #    subscriber answered garbage, a huge string and a huge array (a proxy)
-#    counts each as an error and reconnects, the batch connection untouched.
+#    counts each as an error and reconnects, the batch connection untouched;
+#    with every answer on the batch connection 700 ms late (a proxy), pause
+#    and rollback are still applied within 400 ms, from their message, and
+#    the late record answers do not undo them.
 # Every wait is bounded; everything started here is stopped on exit.
 # usage: tests/app/test_launch.sh UMBRACTL UMBRA   (prints 'N passed, N failed')
 set -uo pipefail
@@ -598,7 +601,7 @@ run $LC launch pause
 check_rc "a local verb on an appliance that follows Redis is refused (exit 4)" 4 "follows its launch record in Redis"
 run $R --launch l1 launch status --json
 pyjson "status through Redis: the appliance reporting, requests counted, history" \
-  "set(d) == $STATUS_KEYS and d['source'] == 'redis' and d['state'] == 'active' and d['share_percent'] == 60 and d['rules']['name'] == 'compare.ini' and [a['appliance'] for a in d['appliances']] == [a for a in [a['appliance'] for a in d['appliances']] if a.endswith(':${P}c')] and len(d['appliances']) == 1 and d['appliances'][0]['age_s'] <= 2 and d['requests'] > 0 and d['requests_mirrored'] > 0 and sum(d['outcomes'].values()) > 0 and len(d['history']) == 7 and d['final'] is None"
+  "set(d) == $STATUS_KEYS and d['source'] == 'redis' and d['state'] == 'active' and d['share_percent'] == 60 and d['rules']['name'] == 'compare.ini' and [a['appliance'] for a in d['appliances']] == [a for a in [a['appliance'] for a in d['appliances']] if a.endswith(':${P}c')] and len(d['appliances']) == 1 and d['appliances'][0]['age_s'] <= 2 and d['appliances'][0]['reporting'] and d['requests'] > 0 and d['requests_mirrored'] > 0 and sum(d['outcomes'].values()) > 0 and len(d['history']) == 7 and d['final'] is None"
 if grep -q "the record's compare rules are compare.ini" "$W/c.err"; then
   ok "the appliance warns that its rules differ from the record's"
 else ko "rules warning" "$(grep rules "$W/c.err")"; fi
@@ -637,7 +640,7 @@ run $R --launch l1 launch share 50
 check_rc "share of a rolled-back launch through Redis (exit 5)" 5 "cannot share"
 kill -INT "$C" 2>/dev/null
 wait_exit "$C" 100
-grep -q 'rolled back: every shadow connection is shut now' "$W/c.err" &&
+grep -Eq 'rolled back.*every shadow connection is shut now' "$W/c.err" &&
   ok "the appliance said it shut its connections (exit $URC)" || ko "rollback message" "$(tail -n 3 "$W/c.err")"
 if [ "$(rstat "$W/c.out" sub_connects)" = 1 ] && [ "$(rstat "$W/c.out" sub_errors)" = 0 ] &&
     [ "$(rstat "$W/c.out" sub_messages)" -ge 15 ] && [ "$(rstat "$W/c.out" sub_reads)" -ge 15 ]; then
@@ -834,6 +837,94 @@ if [ "$URC" = 0 ] && [ "$(rstat "$GO" sub_errors)" = 3 ] && [ "$(rstat "$GO" sub
     grep -q 'subscriber: reply refused: an array of 1000000 elements' "$W/g.err"; then
   ok "bad answers to the subscriber: 3 sub_errors, each a reconnect; the batch connection untouched (connects 1, errors 0, batches $(rstat "$GO" batches))"
 else ko "bad answers to the subscriber" "rc $URC: $(grep '^redis' "$GO"); $(grep subscriber "$W/g.err" | head -n 5)"; fi
+
+# a pause or a rollback while a batch waits for its answer: applied from the
+# message at once. A proxy delays every answer on the batch connection by
+# 700 ms (each batch, each record read) and none on the subscriber's.
+cat >"$W/slow.py" <<'EOF2'
+# slow.py LISTEN UPSTREAM DELAY_S: relays Redis connections; what Redis
+# answers a connection that did not start with SUBSCRIBE reaches it DELAY_S
+# late.
+import socket, sys, threading, time
+listen, upstream, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def relay(a, b, late):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            if late:
+                time.sleep(delay)
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def serve(c):
+    first = c.recv(65536)
+    late = b"SUBSCRIBE" not in first
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    u.connect(upstream)
+    u.sendall(first)
+    threading.Thread(target=relay, args=(u, c, late), daemon=True).start()
+    relay(c, u, False)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(listen)
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF2
+python3 "$W/slow.py" "$W/slow.sock" "$W/main.sock" 0.7 >"$W/slow.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -S "$W/slow.sock" ] && break; sleep 0.05; done
+run $R --launch l7 launch start 50
+appliance h 1 240 --redis "unix://$W/slow.sock" --launch l7
+H=$APID
+up h "$H"
+for _ in $(seq 100); do [ "$(numsub main l7)" = 1 ] && break; sleep 0.1; done
+wait_applied h 500000 || true
+sleep 0.3   # into a batch's 700 ms wait (the exporter is in one most of the time)
+t0=$(date +%s%N)
+run $R --launch l7 launch pause
+if [ "$rc" -eq 0 ] && watch h "$t0" 400 share 0; then
+  ok "pause while every batch answer is 700 ms late: share 0 applied $WAITED ms after umbractl started (from its message)"
+else ko "pause from its message" "exit $rc, share $WVAL after $WAITED ms; $(grep '^redis' "$W/h.err" | tail -n 3)"; fi
+run $R --launch l7 launch resume
+watch h "$(date +%s%N)" 4000 share 500000 && ok "resume: applied from the record ($WAITED ms, answers 700 ms late)" ||
+  ko "resume through the slow link" "share $WVAL after $WAITED ms"
+sleep 0.5   # shadow connections open again
+o0=$(open_conns h)
+t0=$(date +%s%N)
+run $R --launch l7 launch rollback
+if [ "$rc" -eq 0 ] && watch h "$t0" 400 closes 0; then
+  ok "rollback while batch answers are 700 ms late: $WVAL shadow connection(s) shut $WAITED ms after umbractl started ($o0 open just before)"
+else ko "rollback from its message" "exit $rc, closes $WVAL after $WAITED ms ($o0 open before); $(grep '^redis' "$W/h.err" | tail -n 3)"; fi
+sleep 2     # record reads answered: nothing undoes the rollback
+[ "$(applied h)" = 0 ] && grep -q "rolled back by .*from its message" "$W/h.err" &&
+  ok "rolled back, and the record's late answers did not undo it (share 0)" ||
+  ko "rollback kept" "share $(applied h): $(grep '^redis' "$W/h.err" | tail -n 3)"
+kill -INT "$H" 2>/dev/null
+wait_exit "$H" 150
+HO=$W/h.out
+if [ "$URC" = 0 ] && [ "$(rstat "$HO" sub_applied)" = 2 ] && [ "$(rstat "$HO" lost_batches)" = 0 ] &&
+    [ "$(rstat "$HO" errors)" = 0 ]; then
+  ok "sub_applied 2 (pause, rollback), record_set_aside $(rstat "$HO" record_set_aside), no batch lost, no error"
+else ko "slow link counters" "rc $URC: $(grep '^redis' "$HO")"; fi
+
+# status tells reporting appliances from silent ones (the hash keeps all)
+run $R --launch l9 launch start 20
+now=$(date +%s)
+rcli main HSET umbra:v1:launch:l9:appliances live:one "$now" gone:two "$((now - 60))" >/dev/null
+run $R --launch l9 launch status --json
+pyjson "status --json: an appliance heard from now is reporting, one silent for 60 s is not" \
+  "sorted((a['appliance'], a['reporting'], a['age_s'] >= 59) for a in d['appliances']) == [('gone:two', False, True), ('live:one', True, False)]"
+run $R --launch l9 launch status
+grep_out "status text: 2 appliances, 1 reporting, 1 silent" "^appliances +2 \(1 reporting, 1 silent for more than 5 s\)$"
+grep_out "status text: the silent one marked" "gone:two .* silent$"
 
 # passwords
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

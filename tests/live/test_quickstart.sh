@@ -71,7 +71,7 @@ rc=$?
 st=$W/steps.out
 if [ $rc -eq 0 ] && grep -qE '^  state +active$' "$st" && grep -qE '^  share +100% \(applied 100%\)$' "$st" &&
   grep -qE 'start 10: none -> active$' "$st" && grep -qE 'share 50: active -> active$' "$st" &&
-  grep -qE 'share 100: active -> active$' "$st" && grep -qE '^  appliances +1$' "$st"; then
+  grep -qE 'share 100: active -> active$' "$st" && grep -qE '^  appliances +1( \(1 reporting, 0 silent.*)?$' "$st"; then
   ok "quickstart (default): launch started at 10%, raised to 50% and 100% with umbractl; its status printed"
 else
   ko "quickstart (default)" "exit $rc: $(sed -n '/launch status:/,$p' "$st" | head -n 20 | tr '\n' ';')"
