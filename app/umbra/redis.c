@@ -39,8 +39,8 @@
  * whose EXEC answer never came is not resent: it is counted as lost (its
  * counter increments go to the launch's :lost hash) and the baseline moves
  * on. Reconnects back off from REDIS_BACKOFF_MIN_MS to REDIS_BACKOFF_MAX_MS.
- * A host name is resolved by getaddrinfo() (blocking, in this thread): use
- * an address or a unix socket where that matters. The password is never
+ * A host name is resolved by a helper thread (redis_resolve.c), never on
+ * this one: hiredis only ever gets numeric addresses. The password is never
  * printed; the URL is shown with "***" in its place.
  */
 #include <errno.h>

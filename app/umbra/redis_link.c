@@ -222,9 +222,20 @@ pipeline(struct exporter *x, size_t n, uint64_t deadline, int *written,
 int
 link_open(struct exporter *x, struct link *l)
 {
-	redisContext *c = x->conf.is_unix ? redisConnectUnixNonBlock(x->conf.path) :
-		redisConnectNonBlock(x->conf.host, x->conf.port);
+	const char *host = x->conf.host;
+	char addr[64], why[192];
+	redisContext *c;
 
+	/* hiredis would resolve a name here, blocking: redis_resolve.c. */
+	if (!x->conf.is_unix && !host_is_numeric(host)) {
+		if (!resolve_get(host, addr, sizeof(addr), why, sizeof(why))) {
+			link_error(x, l, "connect: %s: %s", host, why);
+			return -1;
+		}
+		host = addr;
+	}
+	c = x->conf.is_unix ? redisConnectUnixNonBlock(x->conf.path) :
+		redisConnectNonBlock(host, x->conf.port);
 	if (c == NULL) {
 		link_error(x, l, "connect: out of memory");
 		return -1;

@@ -168,6 +168,10 @@ void link_up(struct exporter *x, struct link *l, const char *what);
 void link_backoff(struct link *l);
 int connect_redis(struct exporter *x, uint64_t deadline);
 
+/* redis_resolve.c */
+int host_is_numeric(const char *host);
+int resolve_get(const char *host, char *out, size_t size, char *why, size_t why_size);
+
 /* redis_sub.c */
 void sub_start(struct exporter *x, uint64_t now);
 void sub_io(struct exporter *x, short rev);

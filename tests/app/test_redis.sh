@@ -15,7 +15,10 @@
 #  - bad input: malformed URLs and launch names are one-line errors at start;
 #    a wrong password, a Redis that refuses HINCRBY, a fake server answering
 #    -ERR, nobody on the socket: counted errors, umbra exits 0; the password
-#    never appears in umbra's output.
+#    never appears in umbra's output;
+#  - a Redis host name whose resolution takes 4 s (an LD_PRELOAD shim): the
+#    exporter never blocks on it (SIGINT ends umbra at once), and connects
+#    once it is resolved.
 # Every wait is bounded; every server started here is stopped on exit.
 # usage: tests/app/test_redis.sh UMBRA   (prints 'N passed, N failed')
 set -uo pipefail
@@ -356,6 +359,66 @@ if [ $? = 0 ] && [ "$(rstat "$W/t7.out" batches)" -ge 1 ] &&
   ok "user and password in a TCP URL, db 3: exported, URL shown masked"
 else
   ko "TCP URL with password" "$(grep '^redis' "$W/t7.out" "$W/t7.err" | head -n 3)"
+fi
+
+# ---- a host name whose resolution takes 4 s (an LD_PRELOAD shim) -----------------
+# The exporter never resolves on its own thread (redis_resolve.c): an appliance
+# whose Redis is "localhost" stops at once on SIGINT while the name is still
+# being resolved, and one left running connects once it resolves.
+cat >"$W/slowdns.c" <<'EOF2'
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netdb.h>
+#include <unistd.h>
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		struct addrinfo **res)
+{
+	int (*real)(const char *, const char *, const struct addrinfo *,
+		struct addrinfo **) = dlsym(RTLD_NEXT, "getaddrinfo");
+	unsigned char b[16];
+
+	if (node != NULL && inet_pton(AF_INET, node, b) != 1 &&
+			inet_pton(AF_INET6, node, b) != 1)
+		sleep(4);
+	return real(node, service, hints, res);
+}
+EOF2
+PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if ! cc -shared -fPIC -o "$W/slowdns.so" "$W/slowdns.c" -ldl 2>"$W/cc.err"; then
+  ko "slow DNS shim" "cc: $(head -n 2 "$W/cc.err")"
+elif ! start_redis dns --port "$PORT2" --bind 127.0.0.1; then
+  ko "redis on TCP" "no start"
+else
+  # live_dns PREFIX LAUNCH SECONDS: like live, Redis at localhost:PORT2, slow DNS
+  live_dns() {
+    LD_PRELOAD="$W/slowdns.so" timeout 60 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 \
+      --file-prefix="$1" --vdev "net_pcap0,rx_pcap=$PCAP1,infinite_rx=1" --log-level=lib.eal:error \
+      --log-level=pmd.net.pcap:error -- --duration "$3" --exchanges /dev/null \
+      --redis "redis://localhost:$PORT2" --launch "$2" >"$W/$2.out" 2>"$W/$2.err" &
+    UPID=$!
+    PIDS+=("$UPID")
+  }
+  live_dns umbredis$$d d1 30
+  sleep 1.5
+  t0=$(date +%s%N)
+  kill -INT "$UPID" 2>/dev/null
+  wait_exit "$UPID" 40
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  if [ "$URC" = 0 ] && [ "$ms" -lt 2500 ] && grep -q "localhost: resolving the name" "$W/d1.err"; then
+    ok "stopped in $ms ms while its Redis host name was still resolving (exit 0; the name takes 4 s)"
+  else ko "stop while resolving" "rc $URC after $ms ms: $(grep redis "$W/d1.err" | head -n 3)"; fi
+  live_dns umbredis$$e d2 9
+  for _ in $(seq 80); do
+    [ "$(timeout 5 redis-cli -p "$PORT2" HGET umbra:v1:launch:d2 state)" = active ] && break
+    sleep 0.1
+  done
+  wait_exit "$UPID" 150
+  if [ "$URC" = 0 ] && [ "$(timeout 5 redis-cli -p "$PORT2" HGET umbra:v1:launch:d2 state)" = active ] &&
+      [ "$(rstat "$W/d2.out" connects)" = 1 ] && [ "$(rstat "$W/d2.out" batches)" -ge 2 ] &&
+      [ "$(rstat "$W/d2.out" lost_batches)" = 0 ]; then
+    ok "connected once the name resolved (batches $(rstat "$W/d2.out" batches), connect_failures $(rstat "$W/d2.out" connect_failures) while resolving)"
+  else ko "connect after resolving" "rc $URC: $(grep '^redis' "$W/d2.out"; grep redis "$W/d2.err" | head -n 3)"; fi
 fi
 
 finish
