@@ -49,7 +49,7 @@ UMB_CTR_GROUP_DEFINE(responder, UMB_RESPONDER_COUNTERS, UMB_RESPONDER_CTR_MAX);
 /* The answer, repeated: one more copy than a frame carries, so a frame of
  * RESP_MAX_PAYLOAD bytes can start at any offset of the period. */
 #define R_ UMB_RESPONDER_HTTP
-static const char resp_stream[] = R_ R_ R_ R_ R_ R_ R_ R_ R_ R_ R_ R_ R_ R_;
+static const char resp_stream[] = R_ R_ R_ R_ R_;
 #undef R_
 _Static_assert(sizeof(resp_stream) - 1 ==
 		(UMB_RESPONDER_PER_FRAME + 1) * RESP_LEN, "resp_stream copies");

@@ -48,12 +48,19 @@
 extern "C" {
 #endif
 
-/** The HTTP answer to every complete request head. */
-#define UMB_RESPONDER_HTTP "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+/**
+ * The HTTP answer to every complete request head: a small JSON document
+ * shaped like the bench captures' answers (id, name, tags, data), so that
+ * the comparator parses and walks JSON on both sides, as it would against
+ * a real shadow (an "ok" body made every comparison a cheap non-JSON one).
+ */
+#define UMB_RESPONDER_HTTP "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 55\r\n\r\n" \
+	"{\"id\":0,\"name\":\"item\",\"tags\":[\"a\",\"b\"],\"data\":\"shadow\"}"
 /** State slots of one responder (a power of two). */
 #define UMB_RESPONDER_SLOTS 65536
-/** Most HTTP answers in one frame (13 x 40 = 520 bytes <= 536, any MSS). */
-#define UMB_RESPONDER_PER_FRAME 13
+/** Most HTTP answers in one frame (4 x 126 = 504 bytes <= 536, any MSS). */
+#define UMB_RESPONDER_PER_FRAME 4
 
 /*
  * Outcomes, one counter each (group "responder"). Every frame handed to

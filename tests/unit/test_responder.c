@@ -10,6 +10,7 @@
 
 #define RESP UMB_RESPONDER_HTTP
 #define RESP_LEN ((uint32_t)(sizeof(RESP) - 1))
+#define PER UMB_RESPONDER_PER_FRAME
 #define MAX_OUT 8
 #define GET "GET / HTTP/1.1\r\nHost: shadow\r\n\r\n"
 #define GET_LEN ((uint32_t)(sizeof(GET) - 1))
@@ -558,21 +559,21 @@ max_out_and_empty_pool(void **state)
 	for (unsigned int i = 0; i < 30; i++)
 		memcpy(heads + 4 * i, "\r\n\r\n", 4);
 	isn = handshake(r, 4, 0, 0);
-	/* 30 heads and a FIN, 3 frames: 13 answers, then the FIN-ACK. */
+	/* 30 heads and a FIN, 3 frames: PER answers twice, then the FIN-ACK. */
 	t = seg(UMB_TCP_ACK | UMB_TCP_FIN, 1, isn + 1, heads);
 	assert_int_equal(feed(r, 4, 0, &t, out, 3), 3);
 	check_answer(out[0], 4, 0, &pkt);
-	assert_int_equal(pkt.payload_len, 13 * RESP_LEN);
+	assert_int_equal(pkt.payload_len, PER * RESP_LEN);
 	check_answer(out[1], 4, 0, &pkt);
-	assert_int_equal(pkt.seq, isn + 1 + 13 * RESP_LEN);
-	assert_int_equal(pkt.payload_len, 13 * RESP_LEN);
+	assert_int_equal(pkt.seq, isn + 1 + PER * RESP_LEN);
+	assert_int_equal(pkt.payload_len, PER * RESP_LEN);
 	check_answer(out[2], 4, 0, &pkt);
 	assert_int_equal(pkt.tcp_flags, UMB_TCP_FIN | UMB_TCP_ACK);
-	assert_int_equal(pkt.seq, isn + 1 + 26 * RESP_LEN);
+	assert_int_equal(pkt.seq, isn + 1 + 2 * PER * RESP_LEN);
 	assert_int_equal(pkt.ack, 1 + 120 + 1);
 	free_all(out, 3);
-	assert_int_equal(ctr(r, UMB_RESPONDER_responses), 26);
-	assert_int_equal(ctr(r, UMB_RESPONDER_responses_dropped), 4);
+	assert_int_equal(ctr(r, UMB_RESPONDER_responses), 2 * PER);
+	assert_int_equal(ctr(r, UMB_RESPONDER_responses_dropped), 30 - 2 * PER);
 	/* max_out 0: nothing written. */
 	t = seg(UMB_TCP_SYN, 5, 0, NULL);
 	assert_int_equal(feed(r, 4, 0, &t, out, 0), 0);
