@@ -345,7 +345,9 @@ void
 umb_cmpj_wb_jstring(struct umb_cmpj_wbuf *w, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
+	/* Each byte read writes at least one: past the room left the value is
+	 * cut anyway, so a 12 KB string is not measured whole. */
+	size_t n = strnlen(s, w->cap + 1), i = 0, k;
 	char esc[8];
 
 	wb_unit(w, "\"", 1);
