@@ -39,18 +39,11 @@ RPID=
 cleanup() {
   [ -n "$upid" ] && kill -9 "$upid" 2>/dev/null
   [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
-  timeout 60 "$ROOT/scripts/lab" down >/dev/null 2>&1
-  rm -rf /var/run/dpdk/"$PREFIX"
-  if [ -n "${UMB_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+  lab_cleanup "$PREFIX"
 }
 trap cleanup EXIT
-lab() { timeout 120 "$ROOT/scripts/lab" "$@"; }
-
-lab down >"$W/lab.out" 2>&1
-if ! lab up >>"$W/lab.out" 2>&1; then
-  ko "lab up" "$(tail -n 5 "$W/lab.out")"; finish
-fi
-eval "$("$ROOT/scripts/lab" env)"
+. "$ROOT/tests/live/lib.sh"
+lab_fresh
 
 mkdir -p "$W/conf"
 cp "$ROOT"/config/lab/*.ini "$W/conf/"

@@ -71,11 +71,10 @@ cleanup() {
   for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
   [ -n "$upid" ] && kill -9 "$upid" 2>/dev/null && wait "$upid" 2>/dev/null
   [ -n "${WD:-}" ] && kill "$WD" 2>/dev/null
-  timeout 30 "$ROOT/scripts/lab" down >/dev/null 2>&1
-  rm -rf /var/run/dpdk/"$PREFIX"-*
-  if [ -n "${UMB_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+  lab_cleanup "$PREFIX-*"
 }
 trap cleanup EXIT
+. "$ROOT/tests/live/lib.sh"
 # The whole run is bounded: past the budget the test stops where it is
 # (a foreground client is bounded to 60 s), reports it and cleans up.
 BUDGET=${UMB_COVERAGE_BUDGET:-170}
@@ -87,15 +86,11 @@ BUDGET=${UMB_COVERAGE_BUDGET:-170}
 ) 2>/dev/null &
 WD=$!
 trap 'WD=; ko "time budget" "still running after $BUDGET s: stopped"; finish' TERM
-lab() { timeout 60 "$ROOT/scripts/lab" "$@"; }
+lab() { timeout 60 "$ROOT/scripts/lab" "$@"; }  # tighter than lib.sh's: the budget
 now() { date +%s.%N; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a + b }'; }
 
-lab down >"$W/lab.out" 2>&1
-if ! lab up >>"$W/lab.out" 2>&1; then
-  ko "lab up" "$(tail -n 5 "$W/lab.out")"; finish
-fi
-eval "$("$ROOT/scripts/lab" env)"
+lab_fresh
 export W
 P=$PROD_IP
 CLIENT=(ip netns exec "$CLIENT_NS")

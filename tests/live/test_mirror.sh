@@ -66,20 +66,14 @@ cleanup() {
   local p
   for p in "${BG[@]}"; do kill -TERM "$p" 2>/dev/null; done
   [ -n "$upid" ] && kill -9 "$upid" 2>/dev/null
-  timeout 60 "$ROOT/scripts/lab" down >/dev/null 2>&1
-  rm -rf /var/run/dpdk/"$PREFIX"-*
-  if [ -n "${UMB_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+  lab_cleanup "$PREFIX-*"
 }
 trap cleanup EXIT
-lab() { timeout 120 "$ROOT/scripts/lab" "$@"; }
+. "$ROOT/tests/live/lib.sh"
 
 # A fresh lab: servers started by this version of scripts/lab (the shadow
 # needs --lag-route).
-lab down >"$W/lab.out" 2>&1
-if ! lab up >>"$W/lab.out" 2>&1; then
-  ko "lab up" "$(tail -n 5 "$W/lab.out")"; finish
-fi
-eval "$("$ROOT/scripts/lab" env)"
+lab_fresh
 export W SHADOW_LOG PROD_LOG UMBRA_SHADOW_IP UMBRA_SHADOW_IP6  # for ana.py
 P=$PROD_IP
 CLIENT=(timeout 60 ip netns exec "$CLIENT_NS")

@@ -47,18 +47,11 @@ cleanup() {
   ip -n "$HUB" link del umb-vxlan 2>/dev/null
   ip link del umb-vx1 2>/dev/null
   ip -n "$HUB" link del umb-vx0 2>/dev/null
-  timeout 60 "$ROOT/scripts/lab" down >/dev/null 2>&1
-  rm -rf /var/run/dpdk/"$PREFIX"
-  if [ -n "${UMB_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
+  lab_cleanup "$PREFIX"
 }
 trap cleanup EXIT
-lab() { timeout 120 "$ROOT/scripts/lab" "$@"; }
-
-lab down >"$W/lab.out" 2>&1
-if ! lab up >>"$W/lab.out" 2>&1; then
-  ko "lab up" "$(tail -n 5 "$W/lab.out")"; finish
-fi
-eval "$("$ROOT/scripts/lab" env)"
+. "$ROOT/tests/live/lib.sh"
+lab_fresh
 HUB=$HUB_NS
 
 # --- the VXLAN path ---------------------------------------------------------
