@@ -24,14 +24,8 @@ set -uo pipefail
 UMBRA=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${UMB_PY:-/usr/bin/python3}
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
-
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$ROOT/tests/live/lib.sh"
+live_need_root
 W=$(mktemp -d /tmp/umb-compare.XXXXXX)
 PREFIX=umbcmp$$
 upid=
@@ -42,7 +36,6 @@ cleanup() {
   lab_cleanup "$PREFIX"
 }
 trap cleanup EXIT
-. "$ROOT/tests/live/lib.sh"
 lab_fresh
 
 mkdir -p "$W/conf"
@@ -141,17 +134,6 @@ except Exception as e:
 PY
 
 SOCK=
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(sys.argv[2].encode())
-print(s.recv(65536).decode())
-PY
-}
 
 # scenario TAG LCORES [ROLES]: one umbra run in the lab, the traffic, the
 # checks (prefixed by TAG).

@@ -42,9 +42,9 @@ set -uo pipefail
 UMBRA=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${UMB_PY:-/usr/bin/python3}
-pass=0 fail=0 skip=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. "$ROOT/tests/live/lib.sh"
+skip=0
+# finish: lib.sh's, plus the skips this suite counts
 finish() {
   [ -n "${WD:-}" ] && kill "$WD" 2>/dev/null
   if [ "$skip" -gt 0 ]; then
@@ -56,9 +56,7 @@ finish() {
   exit
 }
 
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+live_need_root
 [ -x "$UMBRA" ] || { ko "umbra binary" "$UMBRA is not executable"; finish; }
 
 W=$(mktemp -d /tmp/umb-coverage.XXXXXX)
@@ -74,7 +72,6 @@ cleanup() {
   lab_cleanup "$PREFIX-*"
 }
 trap cleanup EXIT
-. "$ROOT/tests/live/lib.sh"
 # The whole run is bounded: past the budget the test stops where it is
 # (a foreground client is bounded to 60 s), reports it and cleans up.
 BUDGET=${UMB_COVERAGE_BUDGET:-170}
@@ -446,18 +443,7 @@ mkconf() {
   echo "sample_share = $share" >>"$d/umbra.ini"
   for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}" >>"$d/umbra.ini"; done
 }
-# One telemetry request to the running umbra; prints the JSON answer.
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(sys.argv[2].encode())
-print(s.recv(16384).decode())
-PY
-}
+# tel: lib.sh
 RUN='' SOCK='' TX0='' UP='' LAUNCH=''
 # start_umbra RUN CONFDIR: umbra in the background; returns once its
 # telemetry socket answers; the time it was launched in $LAUNCH, the time

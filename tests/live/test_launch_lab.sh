@@ -24,14 +24,8 @@ UMBRA=$(realpath "$1")
 CTL=$(realpath "$2")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${UMB_PY:-/usr/bin/python3}
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
-
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$ROOT/tests/live/lib.sh"
+live_need_root
 command -v redis-server >/dev/null || { ko "redis-server" "not installed"; finish; }
 W=$(mktemp -d /tmp/umb-launch.XXXXXX)
 PREFIX=umblaunch$$
@@ -43,7 +37,6 @@ cleanup() {
   lab_cleanup "$PREFIX*"
 }
 trap cleanup EXIT
-. "$ROOT/tests/live/lib.sh"
 lab_fresh
 CLIENT=(ip netns exec "$CLIENT_NS")
 

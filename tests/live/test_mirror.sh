@@ -39,9 +39,9 @@ set -uo pipefail
 UMBRA=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${UMB_PY:-/usr/bin/python3}
-pass=0 fail=0 skip=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. "$ROOT/tests/live/lib.sh"
+skip=0
+# finish: lib.sh's, plus the skips this suite counts
 finish() {
   if [ "$skip" -gt 0 ]; then
     echo "$pass passed, $fail failed, $skip skipped"
@@ -52,9 +52,7 @@ finish() {
   exit
 }
 
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+live_need_root
 [ -x "$UMBRA" ] || { ko "umbra binary" "$UMBRA is not executable"; finish; }
 
 W=$(mktemp -d /tmp/umb-mirror.XXXXXX)
@@ -69,7 +67,6 @@ cleanup() {
   lab_cleanup "$PREFIX-*"
 }
 trap cleanup EXIT
-. "$ROOT/tests/live/lib.sh"
 
 # A fresh lab: servers started by this version of scripts/lab (the shadow
 # needs --lag-route).
@@ -774,18 +771,7 @@ mkconf() {
   echo "sample_share = $share" >>"$d/umbra.ini"
   for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}" >>"$d/umbra.ini"; done
 }
-# One telemetry request to the running umbra; prints the JSON answer.
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(sys.argv[2].encode())
-print(s.recv(16384).decode())
-PY
-}
+# tel: lib.sh
 RUN='' SOCK='' TX0=''
 # start_umbra RUN CONFDIR: umbra in the background, up when its telemetry
 # socket answers.

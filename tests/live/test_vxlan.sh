@@ -27,14 +27,8 @@ set -uo pipefail
 UMBRA=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${UMB_PY:-/usr/bin/python3}
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
-
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "skip: needs root and ip netns"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$ROOT/tests/live/lib.sh"
+live_need_root
 W=$(mktemp -d /tmp/umb-vxlan.XXXXXX)
 PREFIX=umbvx$$
 VNI=4242 VX_LOCAL=10.99.0.1 VX_REMOTE=10.99.0.2 VX_PORT=4789
@@ -50,7 +44,6 @@ cleanup() {
   lab_cleanup "$PREFIX"
 }
 trap cleanup EXIT
-. "$ROOT/tests/live/lib.sh"
 lab_fresh
 HUB=$HUB_NS
 
@@ -109,17 +102,6 @@ if ! grep -q '^devargs = net_af_packet0,iface=umb-vx1' "$W/conf/tap.ini"; then
 fi
 
 SOCK=/var/run/dpdk/$PREFIX/dpdk_telemetry.v2
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.recv(16384)
-s.send(sys.argv[2].encode())
-print(s.recv(65536).decode())
-PY
-}
 
 "$UMBRA" --no-huge --no-pci --no-shconf -m 1024 -l 0 --file-prefix="$PREFIX" \
   --log-level=lib.eal:error -- --config "$W/conf/umbra.ini" \
