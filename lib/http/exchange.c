@@ -833,10 +833,8 @@ side_lose_message(struct umb_http_conn *c, int dir, enum umb_outcome o,
 			 * may already have paired with it); a slot without a record
 			 * is the newest in the FIFO. */
 			CTR_INC(c, garbage_requests);
-			if (s->mirror == MSG_MIRROR_ENTRY && c->mirror != NULL &&
-					c->mirror->count > 0 &&
-					mq_at(c->mirror, c->mirror->count - 1)->x == x)
-				mq_at(c->mirror, c->mirror->count - 1)->x = NULL;
+			if (x != NULL)
+				mirror_forget(c, x);
 			if (x != NULL) {
 				fifo_remove(c, x);
 				if (c->cur_resp == x)

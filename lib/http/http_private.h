@@ -121,6 +121,7 @@ void mirror_stop(struct umb_http_conn *c, uint64_t off, enum umb_outcome why,
 uint64_t mirror_safe_end(const struct umb_http_conn *c);
 void mirror_req_start(struct umb_http_conn *c, const char *at);
 void mirror_req_broken(struct umb_http_conn *c);
+void mirror_forget(struct umb_http_conn *c, const struct umb_exchange *x);
 void mirror_req_denied(struct umb_http_conn *c);
 void mirror_fail(struct umb_http_conn *c);
 extern const llhttp_settings_t mirror_answer_settings;

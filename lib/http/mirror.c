@@ -76,6 +76,8 @@ mirror_req_start(struct umb_http_conn *c, const char *at)
 	s->mirror = MSG_MIRROR_ENTRY;
 }
 
+static void mirror_unpair_from(struct umb_http_conn *c, unsigned int idx);
+
 /*
  * The newest request's method is not on the allowlist: it will never reach
  * the shadow, whatever connection comes. Its record is done with the
@@ -105,8 +107,31 @@ mirror_req_denied(struct umb_http_conn *c)
 			(prev->start >= m->stop_at) == (e->start >= m->stop_at)) {
 		/* The message ends into prev: feed() records the newest's end. */
 		prev->end = UINT64_MAX;
+		mirror_unpair_from(c, m->count - 1u);
 		m->count--;
 	}
+}
+
+/*
+ * @p x goes back to the pool without being emitted (a request that turned
+ * out not to be one): no entry may hold it any more, nor the shadow's
+ * answer in progress, which may already have paired with it (the shadow
+ * can answer before the request is whole). A holder left behind would
+ * emit it a second time: the pool would then hand one record to two
+ * requests.
+ */
+void
+mirror_forget(struct umb_http_conn *c, const struct umb_exchange *x)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m == NULL)
+		return;
+	for (uint8_t i = 0; i < m->count; i++)
+		if (mq_at(m, i)->x == x)
+			mq_at(m, i)->x = NULL;
+	if (m->cur == x)
+		m->cur = NULL;
 }
 
 /* The request being parsed is broken: it must not reach the shadow. */
@@ -130,6 +155,28 @@ mirror_req_broken(struct umb_http_conn *c)
 #define SH_INTERIM 0x1 /* this shadow message is a 1xx interim response */
 #define SH_CARRY   0x2 /* an interim ended: the next message answers the same request */
 #define SH_PAIRED  0x4 /* the message answers the FIFO's head */
+
+/*
+ * The entries from @p idx on leave the FIFO (suppressed, merged): an answer
+ * the shadow has begun for one of them answers nothing now. It goes on as
+ * an orphan (shadow_orphans), so its end pops no other entry: the shadow
+ * can begin an answer before the request is whole, and before umbra finds
+ * the request broken or denied.
+ */
+static void
+mirror_unpair_from(struct umb_http_conn *c, unsigned int idx)
+{
+	struct umb_http_mirror *m = c->mirror;
+
+	if (m->answered <= idx)
+		return;
+	m->answered = (uint8_t)idx;
+	if (m->hflags & (SH_PAIRED | SH_CARRY)) {
+		m->hflags &= (uint8_t)~(SH_PAIRED | SH_CARRY);
+		m->cur = NULL;
+		CTR_INC(c, shadow_orphans);
+	}
+}
 
 /* The FIFO's head leaves it, ending with @p why (complete: as it is). */
 static void
@@ -528,8 +575,7 @@ umb_http_mirror_suppress(struct umb_http_conn *c)
 				c->side[UMB_HTTP_CLIENT].mirror != MSG_MIRROR_SKIP)
 			c->side[UMB_HTTP_CLIENT].mirror = MSG_MIRROR_SKIP;
 	}
-	if (m->answered > keep)
-		m->answered = (uint8_t)keep;
+	mirror_unpair_from(c, keep);
 	m->cut = 1;
 	if (mirror_carries(m))
 		return;
