@@ -662,17 +662,10 @@ read_record(struct exporter *x)
 static void
 wait_events(struct exporter *x, uint64_t until)
 {
-	struct pollfd p[2] = {
-		{ .fd = x->wake[0], .events = POLLIN },
-		{ .fd = -1 },
-	};
+	struct pollfd p[2] = { { .fd = x->wake[0], .events = POLLIN } };
 	uint64_t now = now_ms();
 
-	if (x->sub_state != SUB_DOWN) {
-		p[1].fd = x->sl.c->fd;
-		p[1].events = x->sub_state == SUB_CONNECTING ? POLLOUT :
-			POLLIN | (sdslen(x->sl.c->obuf) > 0 ? POLLOUT : 0);
-	}
+	sub_pollfd(x, &p[1]);
 	if (poll(p, 2, until > now ? (int)RTE_MIN(until - now, (uint64_t)REDIS_TICK_MS) : 0)
 			> 0 && p[1].revents != 0)
 		sub_io(x, p[1].revents);

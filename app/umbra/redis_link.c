@@ -128,19 +128,12 @@ wait_batch(struct exporter *x, int fd, short ev, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t now = now_ms();
-		struct pollfd p[2] = {
-			{ .fd = fd, .events = ev },
-			{ .fd = -1 },
-		};
+		struct pollfd p[2] = { { .fd = fd, .events = ev } };
 		int n;
 
 		if (now >= deadline)
 			return 0;
-		if (x->sub_state != SUB_DOWN && x->sl.c != NULL) {
-			p[1].fd = x->sl.c->fd;
-			p[1].events = x->sub_state == SUB_CONNECTING ? POLLOUT :
-				POLLIN | (sdslen(x->sl.c->obuf) > 0 ? POLLOUT : 0);
-		}
+		sub_pollfd(x, &p[1]);
 		n = poll(p, 2, (int)RTE_MIN(deadline - now, (uint64_t)INT32_MAX));
 		if (n < 0) {
 			if (errno != EINTR)

@@ -7,6 +7,7 @@
 #ifndef UMB_REDIS_PRIVATE_H
 #define UMB_REDIS_PRIVATE_H
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -177,6 +178,7 @@ void sub_start(struct exporter *x, uint64_t now);
 void sub_io(struct exporter *x, short rev);
 void sub_tick(struct exporter *x, uint64_t now);
 uint64_t sub_due(const struct exporter *x);
+void sub_pollfd(const struct exporter *x, struct pollfd *p);
 void sub_close(struct exporter *x);
 
 /* redis.c */

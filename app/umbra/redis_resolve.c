@@ -38,7 +38,6 @@ static struct {
 	char addr[INET6_ADDRSTRLEN];  /**< the last answer ("" before one) */
 	uint64_t addr_ms;       /**< when it came */
 	char err[128];          /**< the last failure ("" after a success) */
-	unsigned int runs;      /**< resolutions done */
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void *
@@ -71,7 +70,6 @@ resolver_main(void *arg)
 
 		pthread_mutex_lock(&R.mu);
 		R.busy = 0;
-		R.runs++;
 		if (addr[0] != '\0') {
 			memcpy(R.addr, addr, sizeof(R.addr));
 			R.addr_ms = now_ms();

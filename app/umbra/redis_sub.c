@@ -295,6 +295,20 @@ sub_due(const struct exporter *x)
 	}
 }
 
+/* The subscriber's entry of a poll() set (fd -1 while it is down). */
+void
+sub_pollfd(const struct exporter *x, struct pollfd *p)
+{
+	p->fd = -1;
+	p->events = 0;
+	p->revents = 0;
+	if (x->sub_state == SUB_DOWN || x->sl.c == NULL)
+		return;
+	p->fd = x->sl.c->fd;
+	p->events = x->sub_state == SUB_CONNECTING ? POLLOUT :
+		POLLIN | (sdslen(x->sl.c->obuf) > 0 ? POLLOUT : 0);
+}
+
 void
 sub_close(struct exporter *x)
 {

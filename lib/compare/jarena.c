@@ -49,7 +49,6 @@ struct blk {
 struct arena {
 	struct blk *head;   /* blocks kept, the current one first */
 	struct blk *cur;
-	size_t kept;        /* bytes of all blocks */
 	int on;
 };
 
@@ -99,7 +98,6 @@ arena_malloc(size_t n)
 		A.head = b;
 	}
 	A.cur = b;
-	A.kept += b->cap;
 	return b->mem;
 }
 
@@ -145,7 +143,6 @@ umb_cmpj_arena_end(void)
 	for (pb = &A.head; (b = *pb) != NULL;) {
 		if (kept + b->cap > ARENA_KEEP && kept > 0) {
 			*pb = b->next;
-			A.kept -= b->cap;
 			free(b);
 			continue;
 		}

@@ -14,6 +14,7 @@
 #                        and ip netns
 #   tel CMD              one telemetry request to the umbra whose socket is
 #                        $SOCK; prints the JSON answer (python at $PY)
+#   tel_at SOCKET CMD    the same to another socket
 # Sourced right after ROOT and PY are set; W is used when called.
 
 pass=0 fail=0
@@ -27,8 +28,9 @@ live_need_root() {
   fi
 }
 
-tel() {
-  timeout 10 "$PY" - "$SOCK" "$1" <<'PY'
+tel() { tel_at "$SOCK" "$1"; }
+tel_at() {
+  timeout 10 "$PY" - "$1" "$2" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(5)

@@ -96,17 +96,7 @@ umbra_conns() { # established connections from umbra on the shadow host
   ip netns exec "$SHADOW_NS" ss -Htn state established 2>/dev/null |
     grep -cE "[[:space:]]\[?(::ffff:)?${UMBRA_SHADOW_IP//./\\.}\]?:[0-9]+[[:space:]]*\$" || true
 }
-tel() { # tel CMD: one telemetry call to this run's appliance
-  "$PY" - "/var/run/dpdk/$1/dpdk_telemetry.v2" "$2" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(3)
-s.connect(sys.argv[1])
-s.recv(4096)
-s.send(sys.argv[2].encode())
-print(s.recv(1 << 20).decode())
-PY
-}
+tel() { tel_at "/var/run/dpdk/$1/dpdk_telemetry.v2" "$2"; } # tel PREFIX CMD
 share_is() { # share_is PREFIX PCT: within 1.5 s the appliance applies PCT
   local want=$(( $2 * 10000 ))
   for _ in $(seq 1 15); do

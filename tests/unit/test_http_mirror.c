@@ -189,44 +189,53 @@ step(struct umb_http_conn *c, int dir, const char *s, uint64_t ts)
  * once that was fixed, the next request's entry popped by the answer
  * without its record (never emitted).
  */
+/* One run of the scenario below: @p first, then @p second (which makes it
+ * no request), then @p next; the shadow's answer begins before @p second
+ * and ends after @p next. Exactly one record, @p next's, comes out. */
 static void
-shadow_answer_begun_for_a_broken_request(void **state)
+broken_under_shadow_answer(const char *first, const char *second,
+		const char *next, const char *method, enum umb_outcome o)
 {
 	unsigned int avail = rte_mempool_avail_count(pool);
 	struct umb_http_conn *c = fresh();
 
-	(void)state;
-	/* "TN": broken; the entry it had is suppressed, then a HEAD */
-	step(c, CLI, "T", 1);
+	step(c, CLI, first, 1);
 	step(c, SHD, "HTTP/1.1 204", 2);
-	step(c, CLI, "N", 3);
-	step(c, CLI, "HEAD ", 4);
+	step(c, CLI, second, 3);
+	step(c, CLI, next, 4);
 	step(c, SHD, "\n\n", 5);
 	umb_http_conn_end(c, 6);
 	umb_http_mirror_end(c, UMB_OUTCOME_shadow_timeout, 7);
 	assert_int_equal(T.nx, 1);
-	assert_string_equal(T.x[0]->method, "HEAD");
+	assert_string_equal(T.x[0]->method, method);
+	assert_int_equal(T.x[0]->outcome, o);
 	assert_int_equal(rte_mempool_avail_count(pool) + T.nx, avail);
 	assert_true(T.ctr[UMB_HTTP_shadow_orphans] >= 1);
 	teardown_all();
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
 
-	/* "G\r": broken while the answer is paired with it; a denied PUT */
-	c = fresh();
-	step(c, CLI, "G", 1);
-	step(c, SHD, "HTTP/1.1 204", 2);
-	step(c, CLI, "\r", 3);
-	step(c, CLI, "PUT ", 4);
-	step(c, SHD, "\n\n", 5);
-	umb_http_conn_end(c, 6);
-	umb_http_mirror_end(c, UMB_OUTCOME_shadow_timeout, 7);
-	assert_int_equal(T.nx, 1);
-	assert_string_equal(T.x[0]->method, "PUT");
-	/* denied, then cut short by the end: incomplete is the worse */
-	assert_int_equal(T.x[0]->outcome, UMB_OUTCOME_incomplete);
-	assert_int_equal(rte_mempool_avail_count(pool) + T.nx, avail);
-	teardown_all();
-	assert_int_equal(rte_mempool_avail_count(pool), avail);
+/*
+ * The shadow begins an answer before the request is whole, and the request
+ * then turns out to be no request at all; a real one follows, and only
+ * then does the shadow's answer end. That answer answers nothing: each
+ * record is emitted once and every one goes back to the pool. fuzz_http
+ * found both halves: the broken request's record, already back in the
+ * pool, emitted a second time (one record then served two requests), and,
+ * once that was fixed, the next request's entry popped by the answer
+ * without its record (never emitted).
+ */
+static void
+shadow_answer_begun_for_a_broken_request(void **state)
+{
+	(void)state;
+	/* "TN": broken, its entry suppressed; a HEAD, never finished */
+	broken_under_shadow_answer("T", "N", "HEAD ", "HEAD",
+			UMB_OUTCOME_incomplete);
+	/* "G\r": broken while the answer is paired with it; a denied PUT,
+	 * cut short by the end (incomplete is the worse) */
+	broken_under_shadow_answer("G", "\r", "PUT ", "PUT",
+			UMB_OUTCOME_incomplete);
 }
 
 /* Pacing: the next request waits for the shadow's previous answer. */
